@@ -1,0 +1,169 @@
+"""Settings for etl-file-monitoring: the only module that reads the environment.
+
+Every value comes from an environment variable (a `.env` file at the project root is loaded
+first by `service.bootstrap`; real environment variables win). Malformed values stop start-up
+with one `ImproperlyConfigured` line naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import zoneinfo
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_required(name: str) -> str:
+    value = env_str(name)
+    if not value:
+        raise ImproperlyConfigured(f"{name} is required but not set")
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = env_str(name).lower()
+    if not raw:
+        return default
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be 0 or 1 (got {raw!r})")
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = env_str(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number (got {raw!r})") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum} (got {value})")
+    return value
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env_str(name, default) or default
+    normalised = value.lower() if default.islower() else value.upper()
+    if normalised not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)} (got {value!r})")
+    return normalised
+
+
+def env_time_zone(name: str, default: str) -> str:
+    value = env_str(name, default) or default
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(f"{name} is not a known time zone (got {value!r})") from None
+    return value
+
+
+def database_config(name: str) -> dict:
+    url = env_required(name)
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not a database URL: {exc}") from None
+    if config.get("ENGINE") != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(f"{name} must be a postgres:// or postgresql:// URL")
+    # A short connect timeout makes /api/health/ready answer 503 quickly instead of hanging.
+    config.setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+    return config
+
+
+# --- Django core ---------------------------------------------------------------------------
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off")
+    SECRET_KEY = "insecure-debug-only-key"
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+
+INSTALLED_APPS = [
+    "django.contrib.staticfiles",
+    "ninja",
+    "ingestion.apps.IngestionConfig",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+ROOT_URLCONF = "service.urls"
+WSGI_APPLICATION = "service.wsgi.application"
+ASGI_APPLICATION = "service.asgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+USE_TZ = True
+TIME_ZONE = "UTC"
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+
+DATABASE_CONNECT_TIMEOUT = 3
+DATABASES = {"default": database_config("DATABASE_URL")}
+
+# --- AWS ------------------------------------------------------------------------------------
+AWS_REGION = env_str("AWS_REGION", "us-east-1") or "us-east-1"
+# boto3 honours AWS_ENDPOINT_URL itself; it is read here too so checks and logs can name it.
+AWS_ENDPOINT_URL = env_str("AWS_ENDPOINT_URL")
+SQS_QUEUE_URL = env_str("SQS_QUEUE_URL")
+ALLOWED_BUCKETS = env_list("ALLOWED_BUCKETS")
+
+# --- Ingestion ------------------------------------------------------------------------------
+INGESTION_API_TOKEN = env_str("INGESTION_API_TOKEN")
+INGESTION_SERVICE_URL = env_str("INGESTION_SERVICE_URL")
+MAX_FILE_SIZE_MB = env_int("MAX_FILE_SIZE_MB", 1024, minimum=1)
+QUALITY_TIME_ZONE = env_time_zone("QUALITY_TIME_ZONE", "UTC")
+
+# --- Alerts ---------------------------------------------------------------------------------
+SLACK_WEBHOOK_URL = env_str("SLACK_WEBHOOK_URL")
+
+# --- Logging --------------------------------------------------------------------------------
+LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
+LOG_FORMAT = env_choice("LOG_FORMAT", "json", ("json", "text"))
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {"()": "service.logs.JsonFormatter"},
+        "text": {"()": "service.logs.TextFormatter"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": LOG_FORMAT,
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"level": "WARNING" if LOG_LEVEL == "INFO" else LOG_LEVEL},
+        "botocore": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+        "pgserver": {"level": "WARNING"},
+    },
+}
