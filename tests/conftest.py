@@ -15,3 +15,35 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Create the reporting schema and tables exactly as bms-admin's DDL does."""
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(DDL_PATH.read_text())
+
+
+@pytest.fixture
+def aws(monkeypatch, settings):
+    """S3 and SQS from moto, in-process; the service's cached clients are rebuilt inside it."""
+    from moto import mock_aws
+
+    from ingestion import s3
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    settings.AWS_ENDPOINT_URL = ""
+    settings.AWS_REGION = "us-east-1"
+    with mock_aws():
+        s3.client.cache_clear()
+        yield
+    s3.client.cache_clear()
+
+
+@pytest.fixture
+def bucket(aws):
+    """An empty bucket named `agency-drops`, the name the builders use by default."""
+    from tests.builders import BUCKET, s3_client
+
+    s3_client().create_bucket(Bucket=BUCKET)
+    return BUCKET

@@ -1,0 +1,123 @@
+"""Small named builders for rows, files and events used across the suite."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import quote_plus
+
+import boto3
+
+from ingestion.models import Agency, MonitoringFile, MonitoringFileSchemaDefinition
+
+BUCKET = "agency-drops"
+
+STATION_DEFINITION: dict[str, Any] = {
+    "strict": True,
+    "columns": [
+        {"name": "id", "type": "integer", "required": True, "unique": True},
+        {"name": "station", "type": "string", "required": True},
+        {"name": "reading", "type": "number", "min": 0, "max": 500},
+    ],
+}
+CLEAN_CSV = b"id,station,reading\n1,north,10.5\n2,south,20\n3,east,0\n"
+NULLS_CSV = b"id,station,reading\n1,north,10.5\n2,,20\n3,,0\n"
+
+
+def s3_client():
+    return boto3.client("s3", region_name="us-east-1")
+
+
+def make_agency(slug: str = "acme") -> Agency:
+    agency, _ = Agency.objects.get_or_create(slug=slug, defaults={"name": slug.title()})
+    return agency
+
+
+def make_definition(
+    definition: dict | None = None, name: str = "stations"
+) -> MonitoringFileSchemaDefinition:
+    return MonitoringFileSchemaDefinition.objects.create(
+        name=name, definition=definition if definition is not None else STATION_DEFINITION
+    )
+
+
+def make_monitoring_file(**fields: Any) -> MonitoringFile:
+    agency = fields.pop("agency", None) or make_agency(fields.get("agency_slug", "acme"))
+    values = {
+        "file_name": "stations.csv",
+        "s3_url": "",
+        "range": "daily",
+        "is_active": True,
+        "agency": agency,
+        "agency_slug": agency.slug,
+        "notify_slack": False,
+        "is_missing": True,
+        **fields,
+    }
+    return MonitoringFile.objects.create(**values)
+
+
+def put_object(key: str, body: bytes = CLEAN_CSV, bucket: str = BUCKET) -> dict:
+    return s3_client().put_object(Bucket=bucket, Key=key, Body=io.BytesIO(body).getvalue())
+
+
+def s3_notification(
+    key: str,
+    bucket: str = BUCKET,
+    event_name: str = "ObjectCreated:Put",
+    event_time: str = "2026-11-25T08:15:00.000Z",
+) -> dict:
+    """An S3 event notification as S3 sends it: the key form-URL-encoded."""
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": "us-east-1",
+                "eventTime": event_time,
+                "eventName": event_name,
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
+                    "object": {"key": quote_plus(key, safe="/"), "size": 10, "eTag": "x"},
+                },
+            }
+        ]
+    }
+
+
+def sns_envelope(inner: dict) -> dict:
+    return {
+        "Type": "Notification",
+        "MessageId": "6b1f1c54-0000-4000-8000-000000000001",
+        "TopicArn": "arn:aws:sns:us-east-1:123456789012:drops",
+        "Message": json.dumps(inner),
+        "Timestamp": "2026-11-25T08:15:01.000Z",
+    }
+
+
+def eventbridge_event(key: str, bucket: str = BUCKET, time: str = "2026-11-25T08:15:00Z") -> dict:
+    return {
+        "version": "0",
+        "id": "17793124-05d4-b198-2fde-7ededc63b103",
+        "detail-type": "Object Created",
+        "source": "aws.s3",
+        "time": time,
+        "region": "us-east-1",
+        "detail": {
+            "version": "0",
+            "bucket": {"name": bucket},
+            "object": {"key": key, "size": 10, "etag": "x", "sequencer": "00"},
+        },
+    }
+
+
+def s3_test_event(bucket: str = BUCKET) -> dict:
+    return {
+        "Service": "Amazon S3",
+        "Event": "s3:TestEvent",
+        "Time": datetime.now(timezone.utc).isoformat(),
+        "Bucket": bucket,
+    }
