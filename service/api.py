@@ -7,7 +7,10 @@ import logging
 from ninja import NinjaAPI
 
 from api.health import router as health_router
+from api.ingestion import router as ingestion_router
+from api.runs import router as runs_router
 from ingestion.errors import IngestionError
+from schemas.definition import definition_json_schema
 
 logger = logging.getLogger(__name__)
 
@@ -16,8 +19,12 @@ api = NinjaAPI(
     version="1.0.0",
     description="Scores the data quality of agency files dropped into S3 and records the runs "
     "in the bms-admin reporting tables.",
+    # Published so bms-admin admins can validate the definitions they write.
+    openapi_extra={"components": {"schemas": {"SchemaDefinition": definition_json_schema()}}},
 )
 api.add_router("/health/", health_router)
+api.add_router("/", ingestion_router)
+api.add_router("/", runs_router)
 
 
 @api.exception_handler(IngestionError)

@@ -136,6 +136,10 @@ ALLOWED_BUCKETS = env_list("ALLOWED_BUCKETS")
 # --- Ingestion ------------------------------------------------------------------------------
 INGESTION_API_TOKEN = env_str("INGESTION_API_TOKEN")
 INGESTION_SERVICE_URL = env_str("INGESTION_SERVICE_URL")
+
+# --- Worker ---------------------------------------------------------------------------------
+# The SQS worker touches this file after every poll; `manage.py worker_health` checks its age.
+WORKER_HEARTBEAT_FILE = env_str("WORKER_HEARTBEAT_FILE") or "/tmp/etl-worker-heartbeat"
 MAX_FILE_SIZE_MB = env_int("MAX_FILE_SIZE_MB", 1024, minimum=1)
 QUALITY_TIME_ZONE = env_time_zone("QUALITY_TIME_ZONE", "UTC")
 

@@ -17,6 +17,29 @@ def django_db_setup(django_db_setup, django_db_blocker):
         cursor.execute(DDL_PATH.read_text())
 
 
+REPORTING_TABLES = (
+    '"reporting"."monitoring_file_data_quality", "reporting"."monitoring_file_run", '
+    '"reporting"."monitoring_file", "reporting"."monitoring_file_schema_definition", '
+    '"reporting"."agency"'
+)
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+
+
+@pytest.fixture(autouse=True)
+def _empty_reporting_tables_after_transactional_tests(request, django_db_blocker):
+    """Django flushes only managed tables between transactional tests: empty ours too."""
+    yield
+    if _is_transactional(request):
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {REPORTING_TABLES} RESTART IDENTITY CASCADE")
+
+
 @pytest.fixture
 def aws(monkeypatch, settings):
     """S3 and SQS from moto, in-process; the service's cached clients are rebuilt inside it."""

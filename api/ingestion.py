@@ -1,0 +1,40 @@
+"""POST /api/trigger-ingestion/: hand an S3 event (or a bucket and key) to the pipeline."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+from api.auth import ingestion_token
+from api.payloads import TRIGGER_BODY_EXAMPLES, Detail, TriggerOut
+from ingestion.events import parse_event
+from ingestion.services import process_event
+
+router = Router(tags=["ingestion"])
+
+_BODY_DOC = {
+    "requestBody": {
+        "required": True,
+        "description": "One of: {bucket, key[, force]}; an S3 event notification; an SNS "
+        "envelope around one; an EventBridge Object Created event; the s3:TestEvent.",
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "additionalProperties": True},
+                "examples": TRIGGER_BODY_EXAMPLES,
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/trigger-ingestion/",
+    auth=ingestion_token,
+    response={200: TriggerOut, 401: Detail, 422: Detail, 503: Detail},
+    summary="Score and record the objects an event names",
+    description="Answers one result per record. A data-quality failure is a 200 with its "
+    "result; 503 means S3 or the database is unreachable and the caller should retry.",
+    openapi_extra=_BODY_DOC,
+)
+def trigger_ingestion(request):
+    event = parse_event(request.body)
+    return {"results": [result.as_dict() for result in process_event(event)]}

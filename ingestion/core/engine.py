@@ -1,0 +1,107 @@
+"""`score_file`: read a file once (twice only to confirm hashed duplicates), check it, score it."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from ingestion.core.checks import Validator
+from ingestion.core.errors import EngineUnavailable, FormatError
+from ingestion.core.limits import DEFAULT_CHUNK_ROWS, DEFAULT_SAMPLE_CAP
+from ingestion.core.readers import open_table
+from ingestion.core.report import QualityReport, build_report, format_failure_report
+from schemas.definition import SchemaDefinition
+
+logger = logging.getLogger(__name__)
+
+
+def score_file(
+    path: str | os.PathLike[str],
+    definition: SchemaDefinition | None,
+    *,
+    name_hint: str = "",
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    sample_cap: int = DEFAULT_SAMPLE_CAP,
+) -> QualityReport:
+    """Score the file at `path` against `definition` (None: only format_parsing is checked).
+
+    `name_hint` is the object's key or file name; its extension is a hint, the content decides.
+    Never raises because of the file's content; an unreadable path raises OSError.
+    """
+    run = _Run(Path(path), definition, name_hint, max(1, int(chunk_rows)), max(0, sample_cap))
+    run.path.stat()
+    try:
+        return run.execute()
+    except FormatError as error:
+        return run.failed(error.reason, error.evidence)
+    except (MemoryError, EngineUnavailable):
+        raise
+    except Exception as error:  # a library tripping over hostile bytes is still a format failure
+        logger.warning("could not read %s as a table", name_hint or run.path.name, exc_info=True)
+        return run.failed(f"the file cannot be read as a table ({type(error).__name__})", {})
+
+
+class _Run:
+    """One scoring of one file: what has been learnt so far, for the report."""
+
+    def __init__(
+        self, path: Path, definition: SchemaDefinition | None, name_hint: str, chunk_rows: int,
+        sample_cap: int,
+    ) -> None:
+        self.path = path
+        self.definition = definition
+        self.name_hint = name_hint
+        self.chunk_rows = chunk_rows
+        self.sample_cap = sample_cap
+        self.format: dict[str, Any] | None = None
+        self.header: tuple[str, ...] = ()
+        self.rows = 0
+
+    def execute(self) -> QualityReport:
+        validator = self._first_pass()
+        if validator is not None and validator.confirmations:
+            self._confirm(validator)
+        return build_report(
+            format=self.format or {}, row_count=self.rows, header=self.header,
+            definition=self.definition, validator=validator,
+        )
+
+    def failed(self, reason: str, evidence: dict[str, Any]) -> QualityReport:
+        return format_failure_report(
+            reason, evidence, format=self.format, row_count=self.rows,
+            column_count=len(self.header),
+        )
+
+    def _open(self) -> Any:
+        return open_table(
+            self.path, self.definition, name_hint=self.name_hint, chunk_rows=self.chunk_rows
+        )
+
+    def _first_pass(self) -> Validator | None:
+        table = self._open()
+        try:
+            self.format, self.header = table.info.format, table.info.header
+            validator = (
+                Validator(self.definition, self.header, self.sample_cap)
+                if self.definition is not None
+                else None
+            )
+            for chunk in table.chunks():
+                self.rows += len(chunk)
+                if validator is not None:
+                    validator.consume(chunk)
+        finally:
+            table.close()
+        return validator
+
+    def _confirm(self, validator: Validator) -> None:
+        """Read the file again to compare the real values behind repeated hashes."""
+        pending = validator.confirmations
+        table = self._open()
+        try:
+            for chunk in table.chunks():
+                validator.confirm(chunk, pending)
+        finally:
+            table.close()

@@ -1,0 +1,30 @@
+"""Open any supported file as a table: the content's magic bytes decide the reader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingestion.core.chunks import Table
+from ingestion.core.excel_reader import WorkbookTable
+from ingestion.core.sources import detect
+from ingestion.core.text_reader import TextTable, sniff_layout
+from schemas.definition import SchemaDefinition
+
+WORKBOOK_KINDS = frozenset({"xlsx", "xlsm", "xls"})
+
+
+def open_table(
+    path: Path, definition: SchemaDefinition | None, *, name_hint: str, chunk_rows: int
+) -> Table:
+    """Open `path` and read its header; raise FormatError when it cannot be read as a table."""
+    detected = detect(path, name_hint)
+    if detected.kind in WORKBOOK_KINDS:
+        return WorkbookTable(path, detected.kind, definition, chunk_rows)
+    layout = sniff_layout(
+        path,
+        detected.compression,
+        definition.encoding if definition else None,
+        definition.delimiter if definition else None,
+        name_hint,
+    )
+    return TextTable(path, layout, chunk_rows)

@@ -1,0 +1,303 @@
+"""Where bytes come from: content sniffing by magic bytes, gzip, and a line scanner for text.
+
+The file's extension is only a hint: the first bytes decide what a file is.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from ingestion.core import limits
+from ingestion.core.errors import FormatError
+
+MAGIC_BYTES = 16
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Well-known binary formats, named in the failure so that a person knows what was sent.
+BINARY_MAGICS: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"\x7fELF", "an executable"),
+    (b"MZ\x90\x00", "an executable"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"\xfd7zXZ\x00", "an xz archive"),
+    (b"\x28\xb5\x2f\xfd", "a zstd archive"),
+    (b"PAR1", "a Parquet file"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"<?xml", "an XML document"),
+    (b"<!DOCTYPE html", "an HTML page"),
+    (b"<html", "an HTML page"),
+)
+BZIP2_MAGIC = re.compile(rb"BZh[1-9]1AY&SY")
+# The UTF-16 and UTF-32 codecs read the BOM themselves to learn the byte order.
+BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+NEWLINE, CARRIAGE_RETURN = 10, 13
+
+
+@dataclass(frozen=True)
+class Detected:
+    """What the content is: `kind` is text, xlsx, xlsm or xls; `compression` is gzip or None."""
+
+    kind: str
+    compression: str | None = None
+
+
+def detect(path: Path, name_hint: str = "") -> Detected:
+    """Tell what `path` holds from its first bytes; raise FormatError for what is no table."""
+    with path.open("rb") as handle:
+        head = handle.read(MAGIC_BYTES)
+    if not head:
+        raise FormatError("the file is empty")
+    if head.startswith(GZIP_MAGIC):
+        return _detect_gzip(path)
+    if head.startswith(ZIP_MAGICS):
+        return Detected(_workbook_kind(path, name_hint))
+    if head.startswith(OLE_MAGIC):
+        return Detected("xls")
+    _reject_binary(head, "")
+    return Detected("text")
+
+
+def open_bytes(path: Path, compression: str | None) -> BinaryIO:
+    """Open the file's (decompressed) bytes for reading."""
+    if compression == "gzip":
+        return GuardedGzip(path)
+    return path.open("rb")
+
+
+def split_bom(head: bytes) -> tuple[bytes, str | None]:
+    """Return the byte-order mark `head` starts with and the encoding it names."""
+    for bom, encoding in BOMS:
+        if head.startswith(bom):
+            return bom, encoding
+    return b"", None
+
+
+def is_utf8(encoding: str) -> bool:
+    return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+
+
+def _detect_gzip(path: Path) -> Detected:
+    with GuardedGzip(path) as stream:
+        inner = stream.read(MAGIC_BYTES)
+    if not inner:
+        raise FormatError("the file is empty once decompressed", compression="gzip")
+    if inner.startswith((*ZIP_MAGICS, OLE_MAGIC, GZIP_MAGIC)):
+        raise FormatError("unsupported file type: only delimited text may be gzip-compressed")
+    _reject_binary(inner, " inside gzip")
+    return Detected("text", "gzip")
+
+
+def _reject_binary(head: bytes, where: str) -> None:
+    for magic, label in BINARY_MAGICS:
+        if head.startswith(magic):
+            raise FormatError(f"unsupported file type: {label}{where}")
+    if BZIP2_MAGIC.match(head):
+        raise FormatError(f"unsupported file type: a bzip2 archive{where}")
+
+
+def _workbook_kind(path: Path, name_hint: str) -> str:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise FormatError(f"corrupt zip archive: {error}") from None
+    if "xl/workbook.bin" in names:
+        raise FormatError("unsupported file type: an Excel binary workbook (.xlsb)")
+    if "xl/workbook.xml" not in names:
+        raise FormatError("unsupported file type: a zip archive that is not an Excel workbook")
+    if "xl/vbaProject.bin" in names or name_hint.lower().endswith(".xlsm"):
+        return "xlsm"
+    return "xlsx"
+
+
+class GuardedGzip:
+    """gzip decompression that refuses bombs and turns every gzip error into a FormatError."""
+
+    def __init__(self, path: Path) -> None:
+        self._compressed = max(path.stat().st_size, 1)
+        self._raw = path.open("rb")
+        self._gzip = gzip.GzipFile(fileobj=self._raw, mode="rb")
+        self._produced = 0
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            data = self._gzip.read(size)
+        except (OSError, EOFError, zlib.error) as error:
+            raise FormatError(f"corrupt gzip stream: {error}", compression="gzip") from None
+        self._produced += len(data)
+        ceiling = max(limits.GZIP_RATIO_FLOOR_BYTES, limits.MAX_GZIP_RATIO * self._compressed)
+        if self._produced > ceiling:
+            raise FormatError(
+                f"gzip stream expands more than {limits.MAX_GZIP_RATIO}x (possible zip bomb)",
+                compression="gzip",
+            )
+        return data
+
+    def close(self) -> None:
+        self._gzip.close()
+        self._raw.close()
+
+    def __enter__(self) -> GuardedGzip:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class LineScanner:
+    """Reads the text a second time, beside pyarrow, to note what its CSV parser does not report.
+
+    It records where the blank lines are (by physical line number) and whether a quote was seen
+    (only then can a value span lines). Line breaks are `\\r\\n`, `\\r` or `\\n`, as pyarrow
+    counts them; a `\\r` ending a read is held back so that a `\\r\\n` is never split. `skip`
+    bytes (a UTF-8 BOM) are dropped; with `encoding` set the bytes are decoded from it first.
+    """
+
+    def __init__(self, source: BinaryIO, *, skip: int = 0, encoding: str | None = None) -> None:
+        self._source = source
+        self._decoder = codecs.getincrementaldecoder(encoding)("strict") if encoding else None
+        self._encoding = encoding
+        self._decoded = b""
+        self._carry = b""
+        self._eof = False
+        self.exhausted = False
+        self.breaks = 0
+        self.blank_lines: list[int] = []
+        self.saw_quote = False
+        self._at_line_start = True
+        if skip:
+            source.read(skip)
+
+    def close(self) -> None:
+        self._source.close()
+
+    def scan_to(self, line: int) -> None:
+        """Read on until every line up to `line` has been seen (or the text ends)."""
+        while self.breaks < line and not self.exhausted:
+            self.read(limits.SCAN_BYTES)
+
+    def read(self, size: int) -> bytes:
+        carry, self._carry = self._carry, b""
+        data = carry + self._fetch(size - len(carry)) if carry else self._fetch(size)
+        if len(data) > 1 and data.endswith(b"\r"):
+            data, self._carry = data[:-1], b"\r"
+        if data:
+            self._account(data)
+        else:
+            self.exhausted = True
+        return data
+
+    def take_blank_lines(self) -> list[int]:
+        """Return the blank lines found since the last call (ascending physical line numbers)."""
+        found, self.blank_lines = self.blank_lines, []
+        return found
+
+    def _fetch(self, size: int) -> bytes:
+        if self._decoder is None:
+            return self._source.read(size)
+        while len(self._decoded) < size and not self._eof:
+            raw = self._source.read(max(size, limits.MIN_BLOCK_BYTES))
+            self._eof = not raw
+            self._decoded += self._decode(raw)
+        data, self._decoded = self._decoded[:size], self._decoded[size:]
+        return data
+
+    def _decode(self, raw: bytes) -> bytes:
+        assert self._decoder is not None
+        try:
+            return self._decoder.decode(raw, final=self._eof).encode("utf-8")
+        except UnicodeDecodeError as error:
+            line = self.breaks + _count_lines(self._decoded) + _decoded_lines(raw, error)
+            raise FormatError(
+                f"text is not valid {self._encoding} (line {line})", line=line
+            ) from None
+
+    def _account(self, data: bytes) -> None:
+        if not self.saw_quote and b'"' in data:
+            self.saw_quote = True
+        count, blank_free = _quick_breaks(data, self._at_line_start)
+        if blank_free:
+            self.breaks += count
+            self._at_line_start = data.endswith((b"\n", b"\r"))
+            return
+        starts, ends = _break_positions(data)
+        if len(starts):
+            line_starts = np.empty_like(starts)
+            line_starts[0] = 0
+            line_starts[1:] = ends[:-1]
+            blank = starts == line_starts
+            if not self._at_line_start:
+                blank[0] = False
+            if blank.any():
+                self.blank_lines.extend((np.flatnonzero(blank) + self.breaks + 1).tolist())
+            self.breaks += len(starts)
+            self._at_line_start = bool(ends[-1] == len(data))
+        else:
+            self._at_line_start = False
+
+
+def _quick_breaks(data: bytes, at_line_start: bool) -> tuple[int, bool]:
+    """Count the line breaks of LF or CRLF text and tell whether it surely has no blank line.
+
+    Vectorised and cheap; anything unusual (a lone CR, a possible blank line) answers False and
+    leaves the exact work to `_break_positions`.
+    """
+    codes = np.frombuffer(data, np.uint8)
+    newline = codes == NEWLINE
+    count = int(np.count_nonzero(newline))
+    if at_line_start and data.startswith((b"\n", b"\r\n")):
+        return count, False
+    if b"\r" not in data:
+        return count, not np.any(newline[1:] & newline[:-1])
+    carriage = codes == CARRIAGE_RETURN
+    if np.count_nonzero(carriage[:-1] & newline[1:]) != np.count_nonzero(carriage):
+        return count, False
+    return count, not np.any(newline[2:] & carriage[1:-1] & newline[:-2])
+
+
+def _break_positions(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Return where each line break of `data` starts and ends (LF, CRLF or lone CR)."""
+    if b"\r" not in data:
+        ends = np.flatnonzero(np.frombuffer(data, np.uint8) == NEWLINE)
+        return ends, ends + 1
+    if data.count(b"\r") == data.count(b"\r\n"):
+        codes = np.frombuffer(data, np.uint8)
+        newlines = np.flatnonzero(codes == NEWLINE)
+        return newlines - (codes[newlines - 1] == CARRIAGE_RETURN), newlines + 1
+    # Classic Mac line ends are rare enough for a per-line Python loop.
+    spans = [match.span() for match in LINE_BREAK.finditer(data)]
+    found = np.array(spans, dtype=np.int64).reshape(-1, 2)
+    return found[:, 0], found[:, 1]
+
+
+def _count_lines(data: bytes) -> int:
+    return len(_break_positions(data)[0])
+
+
+def _decoded_lines(raw: bytes, error: UnicodeDecodeError) -> int:
+    prefix = raw[: error.start].decode(error.encoding, errors="replace").encode("utf-8")
+    return _count_lines(prefix) + 1

@@ -1,0 +1,240 @@
+"""Typed reading of one column of a chunk: nulls, spelling, conversion — all vectorised.
+
+Every value is trimmed first. A value is null when it was missing (short row, empty Excel cell),
+is blank, or is one of the definition's null values. A non-null value is valid when it is
+spelled as its column's type (see `schemas.definition`) and converts: an integer must fit in
+64 bits, a number must be finite, a date must exist in the calendar. Typed values are numpy
+arrays aligned with the rows (their content where `valid` is False is meaningless):
+integer/boolean int64, number float64, date int64 days, datetime int64 microseconds in UTC.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from schemas.definition import (
+    BOOLEAN_FALSE,
+    BOOLEAN_TRUE,
+    DATE_SPELLING,
+    DATETIME_SPELLING,
+    INT64_MAX,
+    INT64_MIN,
+    INTEGER_SPELLING,
+    NUMBER_SPELLING,
+    ZONE_SPELLING,
+    Bound,
+    ColumnDefinition,
+)
+
+EPOCH_DATE = date(1970, 1, 1)
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MICROS = 1_000_000
+# Below this many values a failing cast is retried value by value instead of halved again.
+CAST_LEAF = 32
+PLACEHOLDERS = {"integer": "0", "number": "0", "date": "1970-01-01", "datetime": "1970-01-01T00:00"}
+LONG_FRACTION = r"(\.[0-9]{6})[0-9]+"
+SHORTEST_DATETIME = len("2020-01-01T00:00")
+TRUE_SET = pa.array(sorted(BOOLEAN_TRUE), pa.string())
+FALSE_SET = pa.array(sorted(BOOLEAN_FALSE), pa.string())
+
+
+def full_match(spelling: str) -> str:
+    return f"^(?:{spelling})$"
+
+
+@dataclass(frozen=True)
+class ColumnValues:
+    """One column of one chunk, read as its definition's type."""
+
+    raw: pa.Array
+    trimmed: pa.Array
+    null: np.ndarray
+    valid: np.ndarray
+    typed: np.ndarray | None
+
+
+def read_column(raw: pa.Array, column: ColumnDefinition, null_set: pa.Array) -> ColumnValues:
+    """Trim, find the nulls and convert `raw` to the column's type."""
+    trimmed = pc.utf8_trim_whitespace(raw)
+    null = to_numpy(pc.is_in(trimmed, value_set=null_set))
+    if raw.null_count:
+        null |= to_numpy(pc.is_null(raw))
+    present = ~null
+    if column.type == "string":
+        return ColumnValues(raw, trimmed, null, present, None)
+    valid, typed = PARSERS[column.type](trimmed, present)
+    return ColumnValues(raw, trimmed, null, valid & present, typed)
+
+
+def to_numpy(mask: pa.Array) -> np.ndarray:
+    """Return a boolean arrow array as a writable numpy array, nulls as False."""
+    if mask.null_count:
+        mask = mask.fill_null(False)
+    return np.array(mask.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def bound_key(column: ColumnDefinition, bound: Bound, side: str) -> int | float:
+    """Express a min/max bound in the unit of the column's typed values."""
+    if column.type == "integer":
+        rounded = math.ceil(bound) if side == "min" else math.floor(bound)
+        return min(max(int(rounded), INT64_MIN), INT64_MAX)
+    if column.type == "number":
+        return float(bound)
+    if column.type == "date":
+        return (bound - EPOCH_DATE).days
+    delta = bound - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * MICROS + delta.microseconds
+
+
+def _spelled(trimmed: pa.Array, present: np.ndarray, spelling: str) -> np.ndarray:
+    return to_numpy(pc.match_substring_regex(trimmed, full_match(spelling))) & present
+
+
+def _fast_cast(
+    trimmed: pa.Array, present: np.ndarray, target: pa.DataType
+) -> tuple[pa.Array, np.ndarray] | None:
+    """Cast the non-null values in one go; None when one of them does not convert.
+
+    pyarrow accepts a little more than the spellings (see each parser), which the callers rule
+    out cheaply; a failed fast cast falls back to the exact, slower regex path.
+    """
+    values = trimmed if present.all() else trimmed.filter(pa.array(present))
+    try:
+        return values, pc.cast(values, target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
+def _scatter(present: np.ndarray, converted: pa.Array, dtype: type) -> np.ndarray:
+    typed = np.zeros(len(present), dtype=dtype)
+    typed[present] = converted.to_numpy(zero_copy_only=False)
+    return typed
+
+
+def _parse_integer(trimmed: pa.Array, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    fast = _fast_cast(trimmed, present, pa.int64())
+    # pyarrow also reads hexadecimal (0x1F); every other value it takes is -?[0-9]+.
+    if fast is not None and not _any_hexadecimal(fast[0]):
+        return present, _scatter(present, fast[1], np.int64)
+    spelled = _spelled(trimmed, present, INTEGER_SPELLING)
+    values, failed = cast_located(_or_placeholder(trimmed, spelled, "integer"), pa.int64())
+    return spelled & ~failed, values.to_numpy(zero_copy_only=False)
+
+
+def _any_hexadecimal(values: pa.Array) -> bool:
+    decimal = pc.ascii_is_decimal(values)
+    if decimal.false_count == 0:
+        return False
+    return pc.any(pc.and_not(pc.invert(decimal), pc.starts_with(values, "-"))).as_py() is True
+
+
+def _parse_number(trimmed: pa.Array, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    fast = _fast_cast(trimmed, present, pa.float64())
+    if fast is not None:
+        # pyarrow also reads inf and nan, which are no numbers here, like an overflow (1e999).
+        typed = _scatter(present, fast[1], np.float64)
+        return present & np.isfinite(typed), typed
+    spelled = _spelled(trimmed, present, NUMBER_SPELLING)
+    values, failed = cast_located(_or_placeholder(trimmed, spelled, "number"), pa.float64())
+    typed = values.to_numpy(zero_copy_only=False)
+    return spelled & ~failed & np.isfinite(typed), typed
+
+
+def _parse_boolean(trimmed: pa.Array, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lowered = pc.utf8_lower(trimmed)
+    true = to_numpy(pc.is_in(lowered, value_set=TRUE_SET))
+    false = to_numpy(pc.is_in(lowered, value_set=FALSE_SET))
+    return (true | false) & present, true.astype(np.int64)
+
+
+def _parse_date(trimmed: pa.Array, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    fast = _fast_cast(trimmed, present, pa.date32())
+    # pyarrow reads exactly YYYY-MM-DD into a date32, refusing impossible dates.
+    if fast is not None:
+        return present, _scatter(present, fast[1].cast(pa.int32()), np.int64)
+    spelled = _spelled(trimmed, present, DATE_SPELLING)
+    values, failed = cast_located(_or_placeholder(trimmed, spelled, "date"), pa.date32())
+    days = values.cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64)
+    return spelled & ~failed, days
+
+
+def _parse_datetime(trimmed: pa.Array, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    fast = _fast_cast(trimmed, present, pa.timestamp("us"))
+    # pyarrow also reads a bare date or an hour without minutes; both are shorter than
+    # YYYY-MM-DDTHH:MM, the shortest spelling of a datetime.
+    if fast is not None and _shortest(fast[0]) >= SHORTEST_DATETIME:
+        return present, _scatter(present, fast[1].cast(pa.int64()), np.int64)
+    spelled = _spelled(trimmed, present, DATETIME_SPELLING)
+    text = pc.replace_substring_regex(
+        _or_placeholder(trimmed, spelled, "datetime"), LONG_FRACTION, r"\1"
+    )
+    zoned = to_numpy(pc.match_substring_regex(text, ZONE_SPELLING + "$")) & spelled
+    naive, naive_failed = cast_located(
+        pc.if_else(pa.array(zoned), PLACEHOLDERS["datetime"], text), pa.timestamp("us")
+    )
+    aware, aware_failed = cast_located(
+        pc.if_else(pa.array(zoned), text, PLACEHOLDERS["datetime"] + "Z"),
+        pa.timestamp("us", tz="UTC"),
+    )
+    typed = np.where(zoned, _micros(aware), _micros(naive))
+    failed = np.where(zoned, aware_failed, naive_failed)
+    return spelled & ~failed, typed
+
+
+def _shortest(values: pa.Array) -> int:
+    if not len(values):
+        return SHORTEST_DATETIME
+    return int(pc.min(pc.binary_length(values)).as_py())
+
+
+def _micros(values: pa.Array) -> np.ndarray:
+    return values.cast(pa.int64()).to_numpy(zero_copy_only=False)
+
+
+def _or_placeholder(trimmed: pa.Array, spelled: np.ndarray, kind: str) -> pa.Array:
+    return pc.if_else(pa.array(spelled), trimmed, PLACEHOLDERS[kind])
+
+
+def cast_located(values: pa.Array, target: pa.DataType) -> tuple[pa.Array, np.ndarray]:
+    """Cast `values`; where single values fail, return a zero-filled result and a failure mask.
+
+    pyarrow fails a whole cast on one bad value, so a failing range is halved until the bad
+    values are found: cost grows with the number of bad values, not with the column.
+    """
+    try:
+        return pc.cast(values, target), np.zeros(len(values), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    if len(values) <= CAST_LEAF:
+        return _cast_each(values, target)
+    middle = len(values) // 2
+    left, left_failed = cast_located(values.slice(0, middle), target)
+    right, right_failed = cast_located(values.slice(middle), target)
+    return pa.concat_arrays([left, right]), np.concatenate([left_failed, right_failed])
+
+
+def _cast_each(values: pa.Array, target: pa.DataType) -> tuple[pa.Array, np.ndarray]:
+    parts, failed = [], np.zeros(len(values), dtype=bool)
+    zero = pc.cast(pa.array([0], pa.int32() if target == pa.date32() else pa.int64()), target)
+    for index in range(len(values)):
+        try:
+            parts.append(pc.cast(values.slice(index, 1), target))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            parts.append(zero)
+            failed[index] = True
+    return pa.concat_arrays(parts), failed
+
+
+PARSERS = {
+    "integer": _parse_integer,
+    "number": _parse_number,
+    "boolean": _parse_boolean,
+    "date": _parse_date,
+    "datetime": _parse_datetime,
+}

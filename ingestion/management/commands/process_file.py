@@ -1,0 +1,35 @@
+"""python manage.py process_file --bucket B --key K [--force] [--json]"""
+
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ingestion.errors import IngestionError
+from ingestion.results import describe_result
+from ingestion.services import process_s3_file
+
+
+class Command(BaseCommand):
+    help = "Score one S3 object and record the run, as the HTTP endpoint and worker do."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bucket", required=True)
+        parser.add_argument("--key", required=True, help="the key as stored (not URL-encoded)")
+        parser.add_argument(
+            "--force", action="store_true", help="record a new run even if already recorded"
+        )
+        parser.add_argument(
+            "--json", action="store_true", dest="as_json", help="print the result as JSON"
+        )
+
+    def handle(self, *args, bucket: str, key: str, force: bool, as_json: bool, **options):
+        try:
+            result = process_s3_file(bucket=bucket, key=key, force=force)
+        except IngestionError as exc:
+            raise CommandError(exc.message) from None
+        if as_json:
+            self.stdout.write(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+        else:
+            self.stdout.write("\n".join(describe_result(result)))

@@ -1,0 +1,326 @@
+"""The ingestion pipeline: one S3 object in, one scored and recorded run out.
+
+The HTTP endpoint, the `process_file` command and the SQS worker all call `process_event` or
+`process_s3_file`; nothing else writes runs.
+
+Order (cheap refusals first, so a flood of unrelated objects costs no S3 traffic):
+bucket allowed? -> resolve the MonitoringFile -> definition valid? -> HEAD -> already recorded?
+-> download -> score -> persist (under an advisory lock on the object's identity, re-checked).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import tempfile
+import time
+import zoneinfo
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, connection, transaction
+
+from ingestion import s3, telemetry
+from ingestion.core import QualityReport, score_file, unreadable_report
+from ingestion.errors import SourceUnavailable
+from ingestion.events import ObjectEvent, ParsedEvent
+from ingestion.models import MonitoringFile, MonitoringFileDataQuality, MonitoringFileRun
+from ingestion.resolver import resolve_monitoring_file
+from schemas.definition import DefinitionError, SchemaDefinition, parse_definition
+
+logger = logging.getLogger(__name__)
+
+Status = Literal[
+    "processed", "duplicate", "unmatched", "inactive", "not_found", "rejected", "ignored"
+]
+FINAL_STATUSES: frozenset[str] = frozenset(Status.__args__)  # type: ignore[attr-defined]
+MIB = 1024 * 1024
+# The fields of metrics["source"] that together identify one version of one object.
+IDENTITY_FIELDS = ("bucket", "key", "version_id", "etag", "last_modified")
+_UNFOUND = ("not_found", "unmatched")
+
+
+@dataclass
+class IngestionResult:
+    bucket: str
+    key: str
+    status: Status
+    monitoring_file_id: int | None = None
+    run_id: int | None = None
+    score: int | None = None
+    passed: bool | None = None
+    deductions: dict | None = None
+    metrics: dict | None = None
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def process_event(event: ParsedEvent) -> list[IngestionResult]:
+    """Handle every record of a parsed event; a test event yields no results."""
+    results = []
+    for record in event.records:
+        if not record.created:
+            results.append(_ignored(record))
+        else:
+            results.append(process_object_event(record))
+    return results
+
+
+def process_object_event(record: ObjectEvent) -> IngestionResult:
+    result = process_s3_file(
+        bucket=record.bucket, key=record.key, event_time=record.event_time, force=record.force
+    )
+    if result.status in _UNFOUND and record.alternate_key:
+        # The key as given was not there (or named nothing we watch): try its decoded form.
+        alternate = process_s3_file(
+            bucket=record.bucket,
+            key=record.alternate_key,
+            event_time=record.event_time,
+            force=record.force,
+        )
+        if alternate.status not in _UNFOUND:
+            return alternate
+    return result
+
+
+def process_s3_file(
+    *, bucket: str, key: str, event_time: datetime | None = None, force: bool = False
+) -> IngestionResult:
+    """Score one S3 object and record the run; raise SourceUnavailable when S3 or the DB is down."""
+    started = time.monotonic()
+    result: IngestionResult | None = None
+    file_size: int | None = None
+    try:
+        with _database_errors_as_unavailable():
+            result, file_size = _run_pipeline(bucket, key, event_time, force)
+        return result
+    finally:
+        _log_outcome(bucket, key, result, time.monotonic() - started, file_size)
+
+
+def _run_pipeline(
+    bucket: str, key: str, event_time: datetime | None, force: bool
+) -> tuple[IngestionResult, int | None]:
+    if settings.ALLOWED_BUCKETS and bucket not in settings.ALLOWED_BUCKETS:
+        return _result(bucket, key, "rejected", detail="bucket is not in ALLOWED_BUCKETS"), None
+    resolution = resolve_monitoring_file(bucket, key)
+    if resolution.status != "matched":
+        if resolution.candidate_ids:
+            logger.info(
+                "object not resolved",
+                extra={"bucket": bucket, "key": key, "candidates": list(resolution.candidate_ids)},
+            )
+        mf_id = resolution.monitoring_file.id if resolution.monitoring_file else None
+        unresolved = _result(
+            bucket, key, resolution.status, monitoring_file_id=mf_id, detail=resolution.reason
+        )
+        return unresolved, None
+    monitoring_file = resolution.monitoring_file
+    try:
+        definition = load_definition(monitoring_file)
+    except DefinitionError as exc:
+        logger.error(
+            "invalid schema definition",
+            extra={
+                "bucket": bucket,
+                "key": key,
+                "monitoring_file_id": monitoring_file.id,
+                "definition_id": monitoring_file.schema_definition_id,
+                "problem": str(exc),
+            },
+        )
+        detail = f"schema definition {monitoring_file.schema_definition_id} is invalid: {exc}"
+        return _result(
+            bucket, key, "rejected", monitoring_file_id=monitoring_file.id, detail=detail
+        ), None
+
+    info = s3.head_object(bucket, key)
+    if info is None:
+        return _result(
+            bucket, key, "not_found", monitoring_file_id=monitoring_file.id, detail="no such object"
+        ), None
+    source = object_source(info)
+    if not force and (recorded := find_recorded_quality(source)) is not None:
+        return _duplicate(bucket, key, recorded), info.size
+
+    report = _score_object(info, definition)
+    return _persist(monitoring_file, info, source, report, event_time, force), info.size
+
+
+def load_definition(monitoring_file: MonitoringFile) -> SchemaDefinition | None:
+    """Parse the file's schema definition; None when the file has none."""
+    if monitoring_file.schema_definition is None:
+        return None
+    return parse_definition(monitoring_file.schema_definition.definition)
+
+
+def object_source(info: s3.ObjectInfo) -> dict[str, Any]:
+    """The `metrics["source"]` record of an object; its identity fields detect redeliveries."""
+    return {
+        "bucket": info.bucket,
+        "key": info.key,
+        "version_id": info.version_id,
+        "etag": info.etag,
+        "last_modified": info.last_modified.isoformat(),
+        "size": info.size,
+    }
+
+
+def find_recorded_quality(source: dict[str, Any]) -> MonitoringFileDataQuality | None:
+    lookup = {f"metrics__source__{name}": source[name] for name in IDENTITY_FIELDS}
+    return (
+        MonitoringFileDataQuality.objects.filter(**lookup)
+        .select_related("monitoring_file_run")
+        .order_by("id")
+        .first()
+    )
+
+
+def _score_object(info: s3.ObjectInfo, definition: SchemaDefinition | None) -> QualityReport:
+    limit = settings.MAX_FILE_SIZE_MB * MIB
+    if info.size > limit:
+        return unreadable_report(
+            f"the object is {info.size / MIB:.1f} MiB, over MAX_FILE_SIZE_MB="
+            f"{settings.MAX_FILE_SIZE_MB}; it was not downloaded",
+            size_bytes=info.size,
+            limit_bytes=limit,
+        )
+    basename = PurePosixPath(info.key).name or "object"
+    with tempfile.TemporaryDirectory(prefix="efm-") as folder:
+        path = Path(folder) / basename
+        s3.download_object(info, path)
+        return score_file(path, definition, name_hint=info.key)
+
+
+def _persist(
+    monitoring_file: MonitoringFile,
+    info: s3.ObjectInfo,
+    source: dict[str, Any],
+    report: QualityReport,
+    event_time: datetime | None,
+    force: bool,
+) -> IngestionResult:
+    run_at = (event_time or info.last_modified).astimezone(
+        zoneinfo.ZoneInfo(settings.QUALITY_TIME_ZONE)
+    )
+    metrics = {**report.metrics, "source": source}
+    with transaction.atomic():
+        _lock_identity(source)
+        # Another delivery of the same object may have committed while this one was scoring.
+        if not force and (recorded := find_recorded_quality(source)) is not None:
+            return _duplicate(info.bucket, info.key, recorded)
+        run = MonitoringFileRun.objects.create(
+            monitoring_file=monitoring_file,
+            file_size=info.size,
+            run_date=run_at.date(),
+            run_hour=run_at.hour,
+        )
+        MonitoringFileDataQuality.objects.create(
+            monitoring_file_run=run,
+            score=report.score,
+            passed=report.passed,
+            metrics=metrics,
+            deductions=report.deductions,
+        )
+        MonitoringFile.objects.filter(pk=monitoring_file.pk).update(
+            latest_data_quality_score=report.score, is_missing=False
+        )
+    return _result(
+        info.bucket,
+        info.key,
+        "processed",
+        monitoring_file_id=monitoring_file.id,
+        run_id=run.id,
+        score=report.score,
+        passed=report.passed,
+        deductions=report.deductions,
+        metrics=metrics,
+    )
+
+
+def _lock_identity(source: dict[str, Any]) -> None:
+    """Serialise concurrent deliveries of one object version until this transaction ends."""
+    identity = json.dumps([source[name] for name in IDENTITY_FIELDS], separators=(",", ":"))
+    digest = hashlib.blake2b(identity.encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
+        )
+
+
+@contextlib.contextmanager
+def _database_errors_as_unavailable() -> Iterator[None]:
+    try:
+        yield
+    except IntegrityError:
+        raise
+    except DatabaseError as exc:
+        # Drop the broken connection so the next attempt reconnects.
+        with contextlib.suppress(DatabaseError):
+            connection.close()
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SourceUnavailable(f"the database is unavailable: {message}") from exc
+
+
+def _result(bucket: str, key: str, status: Status, **fields: Any) -> IngestionResult:
+    return IngestionResult(bucket=bucket, key=key, status=status, **fields)
+
+
+def _ignored(record: ObjectEvent) -> IngestionResult:
+    detail = f"{record.event_name or 'the event'} is not an ObjectCreated event"
+    return _result(record.bucket, record.key, "ignored", detail=detail)
+
+
+def _duplicate(bucket: str, key: str, recorded: MonitoringFileDataQuality) -> IngestionResult:
+    run = recorded.monitoring_file_run
+    return _result(
+        bucket,
+        key,
+        "duplicate",
+        monitoring_file_id=run.monitoring_file_id,
+        run_id=run.id,
+        score=recorded.score,
+        passed=recorded.passed,
+        deductions=recorded.deductions,
+        metrics=recorded.metrics,
+        detail=f"this version of the object was already recorded as run {run.id}",
+    )
+
+
+def _log_outcome(
+    bucket: str,
+    key: str,
+    result: IngestionResult | None,
+    duration: float,
+    file_size: int | None,
+) -> None:
+    status = result.status if result else "error"
+    context = {
+        "bucket": bucket,
+        "key": key,
+        "monitoring_file_id": result.monitoring_file_id if result else None,
+        "run_id": result.run_id if result else None,
+        "status": status,
+        "score": result.score if result else None,
+        "duration_ms": round(duration * 1000, 1),
+    }
+    if result is None:
+        logger.warning("object not handled; it will be retried", extra=context)
+    else:
+        logger.info("object %s", status, extra=context)
+    failed = list((result.deductions or {}).keys()) if result and status == "processed" else []
+    telemetry.record_outcome(
+        status=status,
+        duration_seconds=duration,
+        file_size=file_size,
+        score=result.score if result and status == "processed" else None,
+        failed_categories=failed,
+    )
