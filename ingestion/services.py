@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -32,14 +32,13 @@ from ingestion.errors import SourceUnavailable
 from ingestion.events import ObjectEvent, ParsedEvent
 from ingestion.models import MonitoringFile, MonitoringFileDataQuality, MonitoringFileRun
 from ingestion.resolver import resolve_monitoring_file
+from ingestion.statuses import FINAL_STATUSES, Status
 from schemas.definition import DefinitionError, SchemaDefinition, parse_definition
 
 logger = logging.getLogger(__name__)
 
-Status = Literal[
-    "processed", "duplicate", "unmatched", "inactive", "not_found", "rejected", "ignored"
-]
-FINAL_STATUSES: frozenset[str] = frozenset(Status.__args__)  # type: ignore[attr-defined]
+__all__ = ["FINAL_STATUSES", "IngestionResult", "Status", "process_event", "process_s3_file"]
+
 MIB = 1024 * 1024
 # The fields of metrics["source"] that together identify one version of one object.
 IDENTITY_FIELDS = ("bucket", "key", "version_id", "etag", "last_modified")

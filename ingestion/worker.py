@@ -1,0 +1,569 @@
+"""The SQS worker: receive S3 events, hand each to the pipeline, delete it once it is handled.
+
+SQS delivers at least once; the pipeline records each object version once, so a redelivery is a
+`duplicate` and the effect is exactly once. Every message ends in one of three outcomes:
+
+- handled: every record reached a final status, or it is the s3:TestEvent -> deleted;
+- poison: not JSON, not an event the parser knows, or the service refused the event itself
+  (422) -> logged with its id and a preview, deleted (the DLQ is for failures that may heal);
+- retry: S3, the database or the service is unavailable, or anything unexpected -> left in the
+  queue; it comes back after the visibility timeout and the redrive policy moves it to the DLQ
+  after maxReceiveCount. The worker backs off (bounded, jittered) and never exits on an outage.
+
+One code path decides the outcome; only the last step differs between the two handlers:
+`InProcess` calls the pipeline here, `ForwardToService` POSTs the raw body to the HTTP service.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, fields
+from http import HTTPStatus
+from pathlib import Path
+from typing import Literal
+
+import requests
+from django.db import close_old_connections, connections
+
+from ingestion import sqs
+from ingestion.errors import InvalidEvent, SourceUnavailable
+from ingestion.events import ParsedEvent, body_preview, parse_event
+from ingestion.sqs import Message, QueueUnavailable
+from ingestion.statuses import FINAL_STATUSES
+
+logger = logging.getLogger(__name__)
+
+Outcome = Literal["handled", "poison", "retry"]
+
+TRIGGER_PATH = "/api/trigger-ingestion/"
+FORWARD_CONNECT_TIMEOUT_SECONDS = 5
+# The service's own request timeout (gunicorn, 900 s) plus a margin: the visibility heartbeat
+# keeps the message hidden while the worker waits, so this may exceed the visibility timeout.
+FORWARD_READ_TIMEOUT_SECONDS = 930
+# Only an answer about the event itself is permanent. 400 is not: Django answers it for a Host
+# header missing from DJANGO_ALLOWED_HOSTS, a configuration error that would otherwise make the
+# worker delete every message. 401/403 (our token), 404/405 (a wrong URL), 408, 429 and anything
+# else may heal, so those messages stay in the queue and reach the DLQ if they never do.
+PERMANENT_HTTP_STATUSES = frozenset({HTTPStatus.UNPROCESSABLE_ENTITY})
+AUTH_HTTP_STATUSES = frozenset({HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN})
+BACKOFF_BASE_SECONDS = 1.0
+BACKOFF_CAP_SECONDS = 60.0
+SUMMARY_INTERVAL_SECONDS = 60.0
+# How often a stop request is noticed while a long poll runs in its own thread.
+STOP_CHECK_SECONDS = 0.1
+HEARTBEAT_JOIN_SECONDS = 2.0
+_DETAIL_CHARS = 300
+_BACKOFF_MAX_DOUBLINGS = 32
+_SUMMARY_FIELDS = {"handled": "handled", "poison": "poison", "retry": "retried"}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: Outcome
+    statuses: tuple[str, ...] = ()
+    detail: str = ""
+
+    @classmethod
+    def from_statuses(cls, statuses: Iterable[str]) -> Verdict:
+        statuses = tuple(statuses)
+        unfinished = sorted({s for s in statuses if s not in FINAL_STATUSES})
+        if unfinished:
+            return cls("retry", statuses, f"records without a final status: {unfinished}")
+        return cls("handled", statuses)
+
+
+Handler = Callable[[ParsedEvent, str], Verdict]
+
+
+class InProcess:
+    """Run the pipeline in this process (a long-running one: stale connections are dropped)."""
+
+    mode = "in-process"
+
+    def __call__(self, event: ParsedEvent, body: str) -> Verdict:
+        # Imported here so the forward-mode sidecar never loads the engine (pandas, pyarrow).
+        from ingestion.services import process_event
+
+        close_old_connections()
+        try:
+            results = process_event(event)
+        except SourceUnavailable as exc:
+            return Verdict("retry", detail=exc.message)
+        finally:
+            close_old_connections()
+        return Verdict.from_statuses(result.status for result in results)
+
+
+class ForwardToService:
+    """POST the raw body to the HTTP service's trigger endpoint, as S3 would via a push."""
+
+    mode = "forward"
+
+    def __init__(self, base_url: str, token: str) -> None:
+        self.url = trigger_url(base_url)
+        self.headers = {"Content-Type": "application/json"}
+        if token:
+            self.headers["Authorization"] = f"Bearer {token}"
+
+    def __call__(self, event: ParsedEvent, body: str) -> Verdict:
+        try:
+            response = requests.post(
+                self.url,
+                data=body.encode("utf-8"),
+                headers=self.headers,
+                timeout=(FORWARD_CONNECT_TIMEOUT_SECONDS, FORWARD_READ_TIMEOUT_SECONDS),
+            )
+        except requests.RequestException as exc:
+            # Refused, reset or timed out: a draining or restarting service, never the message.
+            return Verdict("retry", detail=f"the service did not answer: {exc}")
+        return self._verdict(response)
+
+    def _verdict(self, response: requests.Response) -> Verdict:
+        status = response.status_code
+        if status == HTTPStatus.OK:
+            try:
+                return Verdict.from_statuses(r["status"] for r in response.json()["results"])
+            except (ValueError, KeyError, TypeError):
+                return Verdict("retry", detail="the service answered 200 without results")
+        detail = f"the service answered {status}: {_response_detail(response)}"
+        if status in AUTH_HTTP_STATUSES:
+            logger.error(
+                "the service refused the worker's token: check INGESTION_API_TOKEN",
+                extra={"url": self.url, "status": status},
+            )
+        if status in PERMANENT_HTTP_STATUSES:
+            return Verdict("poison", detail=detail)
+        return Verdict("retry", detail=detail)
+
+
+def trigger_url(base_url: str) -> str:
+    """The trigger endpoint under a service base URL (a full endpoint URL is kept as given)."""
+    base = base_url.rstrip("/")
+    if base.endswith(TRIGGER_PATH.rstrip("/")):
+        return f"{base}/"
+    return f"{base}{TRIGGER_PATH}"
+
+
+def _response_detail(response: requests.Response) -> str:
+    try:
+        detail = response.json().get("detail", "")
+    except (ValueError, AttributeError):
+        detail = response.text
+    return str(detail)[:_DETAIL_CHARS]
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    queue_url: str
+    wait_seconds: int = sqs.MAX_WAIT_SECONDS
+    batch_size: int = sqs.MAX_BATCH_SIZE
+    concurrency: int = 1
+    until_empty: bool = False
+    heartbeat_file: Path | None = None
+    backoff_base: float = BACKOFF_BASE_SECONDS
+    backoff_cap: float = BACKOFF_CAP_SECONDS
+    summary_interval: float = SUMMARY_INTERVAL_SECONDS
+
+
+@dataclass
+class Summary:
+    received: int = 0
+    handled: int = 0
+    processed: int = 0
+    duplicates: int = 0
+    poison: int = 0
+    retried: int = 0
+    released: int = 0
+    delete_failed: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, **counts: int) -> None:
+        with self._lock:
+            for name, count in counts.items():
+                setattr(self, name, getattr(self, name) + count)
+
+    def as_dict(self) -> dict[str, int]:
+        with self._lock:
+            return {f.name: getattr(self, f.name) for f in fields(self) if f.compare}
+
+
+class Backoff:
+    """Bounded exponential backoff with jitter, shared by every thread of the worker."""
+
+    def __init__(self, base: float, cap: float) -> None:
+        self.base, self.cap = base, cap
+        self._failures = 0
+        self._resume_at = 0.0
+        self._lock = threading.Lock()
+
+    def failed(self) -> float:
+        """Record a failure and return how long to hold off (half fixed, half random)."""
+        with self._lock:
+            # Counting stops at the cap, so a day-long outage cannot overflow the exponent.
+            self._failures = min(self._failures + 1, _BACKOFF_MAX_DOUBLINGS)
+            ceiling = min(self.cap, self.base * 2 ** (self._failures - 1))
+            delay = ceiling / 2 + random.uniform(0, ceiling / 2)
+            self._resume_at = max(self._resume_at, time.monotonic() + delay)
+            return delay
+
+    def succeeded(self) -> None:
+        with self._lock:
+            self._failures = 0
+            self._resume_at = 0.0
+
+    def wait(self, stop: threading.Event) -> bool:
+        """Sleep until the backoff has passed; False when a stop request came first."""
+        while not stop.is_set():
+            with self._lock:
+                remaining = self._resume_at - time.monotonic()
+            if remaining <= 0:
+                return True
+            stop.wait(remaining)
+        return False
+
+
+class VisibilityHeartbeat:
+    """Keep every message in hand hidden: extend its visibility at half of the timeout.
+
+    Messages of a batch wait while earlier ones are processed, and the clock started for all of
+    them at receive, so every received-but-unfinished message is covered, not only the current one.
+    """
+
+    def __init__(
+        self, queue_url: str, timeout: int, *, on_tick: Callable[[bool], None] = lambda _: None
+    ) -> None:
+        self.queue_url, self.timeout = queue_url, timeout
+        self._half = timeout / 2
+        self._tick = min(1.0, max(0.1, timeout / 4))
+        self._on_tick = on_tick
+        self._due: dict[str, tuple[Message, float]] = {}
+        self._lock = threading.Lock()
+        self._halt = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sqs-visibility", daemon=True)
+
+    def start(self) -> None:
+        if self.timeout < 1:
+            logger.warning("the queue's VisibilityTimeout is 0: messages cannot be kept hidden")
+        self._thread.start()
+
+    def close(self) -> None:
+        self._halt.set()
+        if self._thread.is_alive():
+            # Bounded: an extension call stuck on an unreachable SQS must not delay an exit.
+            self._thread.join(timeout=HEARTBEAT_JOIN_SECONDS)
+
+    def hold(self, messages: Iterable[Message], received_at: float) -> None:
+        with self._lock:
+            for message in messages:
+                self._due[message.message_id] = (message, received_at + self._half)
+
+    def drop(self, message: Message) -> None:
+        with self._lock:
+            self._due.pop(message.message_id, None)
+
+    def _run(self) -> None:
+        while not self._halt.wait(self._tick):
+            self._extend_due()
+            with self._lock:
+                in_hand = bool(self._due)
+            self._on_tick(in_hand)
+
+    def _extend_due(self) -> None:
+        if self.timeout < 1:
+            return
+        now = time.monotonic()
+        with self._lock:
+            due = [message for message, at in self._due.values() if at <= now]
+        if not due:
+            return
+        try:
+            failed = set(sqs.change_visibility(self.queue_url, due, self.timeout))
+        except QueueUnavailable as exc:
+            logger.warning("could not extend visibility; trying again", extra={"error": str(exc)})
+            return
+        with self._lock:
+            for message in due:
+                if message.message_id not in self._due:
+                    continue  # finished while the call ran
+                if message.message_id in failed:
+                    # A refused entry (its receipt handle expired) will not succeed later.
+                    del self._due[message.message_id]
+                else:
+                    self._due[message.message_id] = (message, now + self._half)
+        logger.debug("visibility extended", extra={"messages": len(due) - len(failed)})
+
+
+class Worker:
+    """Long-poll a queue and settle each message; `run` returns when stopped or drained."""
+
+    def __init__(
+        self, options: WorkerOptions, handler: Handler, *, stop: threading.Event | None = None
+    ) -> None:
+        self.options = options
+        self.handler = handler
+        self.stop_event = stop or threading.Event()
+        self.stop_reason = ""
+        self.summary = Summary()
+        self.backoff = Backoff(options.backoff_base, options.backoff_cap)
+        self._heartbeat: VisibilityHeartbeat | None = None
+        self._last_summary = time.monotonic()
+        self._touch_failed = False
+
+    def request_stop(self, reason: str = "stop requested") -> None:
+        """Stop receiving; the message in hand finishes. Safe to call from a signal handler."""
+        self.stop_reason = self.stop_reason or reason
+        self.stop_event.set()
+
+    def run(self) -> Summary:
+        timeout = self._read_visibility_timeout()
+        if timeout is None:
+            return self.summary
+        self._heartbeat = VisibilityHeartbeat(
+            self.options.queue_url, timeout, on_tick=self._touch_while_busy
+        )
+        self._heartbeat.start()
+        logger.info(
+            "worker started",
+            extra={
+                "queue_url": self.options.queue_url,
+                "mode": getattr(self.handler, "mode", type(self.handler).__name__),
+                "visibility_timeout": timeout,
+                "concurrency": self.options.concurrency,
+                "wait_seconds": self.options.wait_seconds,
+            },
+        )
+        pool = self._pool()
+        try:
+            self._loop(pool)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True)
+            self._heartbeat.close()
+            self._log_summary("worker stopped", reason=self.stop_reason or "queue empty")
+        return self.summary
+
+    def _loop(self, pool: ThreadPoolExecutor | None) -> None:
+        while self.backoff.wait(self.stop_event):
+            received_at = time.monotonic()
+            try:
+                batch = self._receive()
+            except QueueUnavailable as exc:
+                self._touch_heartbeat_file()
+                delay = self.backoff.failed()
+                logger.warning(
+                    "could not receive; backing off",
+                    extra={"error": str(exc), "backoff_seconds": round(delay, 1)},
+                )
+                continue
+            self._touch_heartbeat_file()
+            if batch is None:
+                return
+            if batch:
+                self._handle_batch(batch, received_at, pool)
+            elif self.options.until_empty:
+                return
+            self._maybe_log_summary()
+
+    def _read_visibility_timeout(self) -> int | None:
+        while self.backoff.wait(self.stop_event):
+            try:
+                timeout = sqs.visibility_timeout(self.options.queue_url)
+            except QueueUnavailable as exc:
+                if exc.queue_missing:
+                    raise
+                self._touch_heartbeat_file()
+                delay = self.backoff.failed()
+                logger.warning(
+                    "could not read the queue's attributes; backing off",
+                    extra={"error": str(exc), "backoff_seconds": round(delay, 1)},
+                )
+                continue
+            self.backoff.succeeded()
+            return timeout
+        return None
+
+    def _receive(self) -> list[Message] | None:
+        """Long-poll in a helper thread so a stop request ends the wait at once (None).
+
+        A message SQS hands to an abandoned poll is not lost: it reappears after the visibility
+        timeout. That window is the price of exiting within seconds of SIGTERM.
+        """
+        box: dict[str, object] = {}
+        done = threading.Event()
+
+        def poll() -> None:
+            try:
+                box["messages"] = sqs.receive(
+                    self.options.queue_url,
+                    max_messages=self.options.batch_size,
+                    wait_seconds=self.options.wait_seconds,
+                )
+            except BaseException as exc:  # handed to the waiting thread
+                box["error"] = exc
+            finally:
+                done.set()
+
+        logger.debug("long poll", extra={"wait_seconds": self.options.wait_seconds})
+        threading.Thread(target=poll, name="sqs-receive", daemon=True).start()
+        while not done.wait(STOP_CHECK_SECONDS):
+            if self.stop_event.is_set():
+                logger.info("long poll abandoned on a stop request")
+                return None
+        if "error" in box:
+            raise box["error"]  # type: ignore[misc]
+        return box["messages"]  # type: ignore[return-value]
+
+    def _pool(self) -> ThreadPoolExecutor | None:
+        if self.options.concurrency <= 1:
+            return None
+        return ThreadPoolExecutor(self.options.concurrency, thread_name_prefix="sqs-message")
+
+    def _handle_batch(
+        self, batch: list[Message], received_at: float, pool: ThreadPoolExecutor | None
+    ) -> None:
+        assert self._heartbeat is not None
+        self.summary.add(received=len(batch))
+        self._heartbeat.hold(batch, received_at)
+        pending = collections.deque(batch)
+        if pool is None:
+            self._drain(pending)
+        else:
+            lanes = min(self.options.concurrency, len(batch))
+            futures = [pool.submit(self._lane, pending) for _ in range(lanes)]
+            wait(futures)
+            for future in futures:
+                future.result()  # a bug in a lane surfaces here, not silently
+        if pending:
+            self._release(list(pending))
+
+    def _drain(self, pending: collections.deque[Message]) -> None:
+        """Handle messages one by one until none is left or a stop is requested."""
+        while self.backoff.wait(self.stop_event):
+            try:
+                message = pending.popleft()
+            except IndexError:
+                return
+            self._handle(message)
+
+    def _lane(self, pending: collections.deque[Message]) -> None:
+        """Drain from a pool thread, then close the database connection that thread opened."""
+        try:
+            self._drain(pending)
+        finally:
+            connections.close_all()
+
+    def _handle(self, message: Message) -> None:
+        started = time.monotonic()
+        event, verdict = self._decide(message)
+        self._settle(message, verdict)
+        self._record(message, event, verdict, time.monotonic() - started)
+
+    def _decide(self, message: Message) -> tuple[ParsedEvent | None, Verdict]:
+        try:
+            event = parse_event(message.body)
+        except InvalidEvent as exc:
+            return None, Verdict("poison", detail=exc.message)
+        if event.kind == "test":
+            return event, Verdict("handled", detail="s3:TestEvent acknowledged")
+        try:
+            return event, self.handler(event, message.body)
+        except Exception as exc:
+            # Unexpected (a bug, a new failure mode): keep the message; the DLQ catches it if
+            # it never heals, and a fix can redrive it from there.
+            logger.exception("message handler failed", extra={"message_id": message.message_id})
+            return event, Verdict("retry", detail=f"{type(exc).__name__}: {exc}")
+
+    def _settle(self, message: Message, verdict: Verdict) -> None:
+        assert self._heartbeat is not None
+        self._heartbeat.drop(message)
+        if verdict.outcome == "retry":
+            self.backoff.failed()
+            return
+        if verdict.outcome == "handled":
+            self.backoff.succeeded()
+        try:
+            failed = sqs.delete(self.options.queue_url, [message])
+        except QueueUnavailable as exc:
+            failed = [message.message_id]
+            logger.warning("could not delete", extra={"error": str(exc)})
+        if failed:
+            # It comes back and is recorded as a duplicate: no harm beyond the extra work.
+            self.summary.add(delete_failed=1)
+
+    def _release(self, messages: Sequence[Message]) -> None:
+        """Hand back messages received but not started (stop requested) for another consumer."""
+        assert self._heartbeat is not None
+        for message in messages:
+            self._heartbeat.drop(message)
+        try:
+            failed = sqs.change_visibility(self.options.queue_url, messages, 0)
+        except QueueUnavailable as exc:
+            logger.warning("could not release messages", extra={"error": str(exc)})
+            return
+        self.summary.add(released=len(messages) - len(failed))
+        logger.info("released messages not started", extra={"messages": len(messages)})
+
+    def _record(
+        self, message: Message, event: ParsedEvent | None, verdict: Verdict, duration: float
+    ) -> None:
+        self.summary.add(
+            **{_SUMMARY_FIELDS[verdict.outcome]: 1},
+            processed=verdict.statuses.count("processed"),
+            duplicates=verdict.statuses.count("duplicate"),
+        )
+        context = {
+            "message_id": message.message_id,
+            "receive_count": message.receive_count,
+            "outcome": verdict.outcome,
+            "kind": event.kind if event else None,
+            "records": len(event.records) if event else 0,
+            "statuses": list(verdict.statuses),
+            "duration_ms": round(duration * 1000, 1),
+        }
+        if verdict.outcome == "handled":
+            logger.info("message handled", extra=context)
+        elif verdict.outcome == "poison":
+            preview = body_preview(message.body)
+            logger.warning(
+                "poison message deleted",
+                extra={**context, "reason": verdict.detail, "preview": preview},
+            )
+        else:
+            logger.warning(
+                "message left for redelivery", extra={**context, "reason": verdict.detail}
+            )
+
+    def _maybe_log_summary(self) -> None:
+        if time.monotonic() - self._last_summary >= self.options.summary_interval:
+            self._log_summary("worker summary")
+
+    def _log_summary(self, text: str, **extra: str) -> None:
+        self._last_summary = time.monotonic()
+        logger.info(text, extra={**self.summary.as_dict(), **extra})
+
+    def _touch_while_busy(self, in_hand: bool) -> None:
+        # A file that takes longer than the probe's max age must not get the pod killed.
+        if in_hand:
+            self._touch_heartbeat_file()
+
+    def _touch_heartbeat_file(self) -> None:
+        path = self.options.heartbeat_file
+        if path is None:
+            return
+        try:
+            path.touch()
+        except OSError as exc:
+            if not self._touch_failed:
+                logger.error(
+                    "could not touch the heartbeat file: the health probe will fail",
+                    extra={"path": str(path), "error": str(exc)},
+                )
+            self._touch_failed = True
+        else:
+            self._touch_failed = False
