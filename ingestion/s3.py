@@ -12,18 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from django.conf import settings
 
+from ingestion.aws import make_client
 from ingestion.errors import SourceUnavailable
 
 logger = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 60
-TOTAL_MAX_ATTEMPTS = 4
 DOWNLOAD_CHUNK_BYTES = 1024 * 1024
 _NOT_FOUND_CODES = {"404", "NoSuchKey", "NotFound", "NoSuchBucket", "NoSuchVersion"}
 
@@ -40,15 +36,7 @@ class ObjectInfo:
 
 @functools.cache
 def client():
-    config = Config(
-        region_name=settings.AWS_REGION,
-        connect_timeout=CONNECT_TIMEOUT_SECONDS,
-        read_timeout=READ_TIMEOUT_SECONDS,
-        retries={"mode": "standard", "total_max_attempts": TOTAL_MAX_ATTEMPTS},
-    )
-    return boto3.session.Session().client(
-        "s3", endpoint_url=settings.AWS_ENDPOINT_URL or None, config=config
-    )
+    return make_client("s3", read_timeout=READ_TIMEOUT_SECONDS)
 
 
 def head_object(bucket: str, key: str) -> ObjectInfo | None:

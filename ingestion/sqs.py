@@ -13,22 +13,18 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from django.conf import settings
 
+from ingestion.aws import make_client
 from ingestion.errors import IngestionError
 
 logger = logging.getLogger(__name__)
 
 MAX_WAIT_SECONDS = 20
 MAX_BATCH_SIZE = 10
-CONNECT_TIMEOUT_SECONDS = 5
 # A long poll holds the request open for up to MAX_WAIT_SECONDS: the read timeout must be longer,
 # or every empty poll would end in a timeout and a retry.
 READ_TIMEOUT_SECONDS = MAX_WAIT_SECONDS + 10
-TOTAL_MAX_ATTEMPTS = 4
 _MISSING_QUEUE_CODES = {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"}
 
 
@@ -52,15 +48,7 @@ class Message:
 
 @functools.cache
 def client():
-    config = Config(
-        region_name=settings.AWS_REGION,
-        connect_timeout=CONNECT_TIMEOUT_SECONDS,
-        read_timeout=READ_TIMEOUT_SECONDS,
-        retries={"mode": "standard", "total_max_attempts": TOTAL_MAX_ATTEMPTS},
-    )
-    return boto3.session.Session().client(
-        "sqs", endpoint_url=settings.AWS_ENDPOINT_URL or None, config=config
-    )
+    return make_client("sqs", read_timeout=READ_TIMEOUT_SECONDS)
 
 
 def visibility_timeout(queue_url: str) -> int:

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote_plus
 
 import boto3
+import psycopg2
+from django.db import connection
+from django.db.models.signals import post_save
 
-from ingestion.models import Agency, MonitoringFile, MonitoringFileSchemaDefinition
+from ingestion.models import (
+    Agency,
+    MonitoringFile,
+    MonitoringFileRun,
+    MonitoringFileSchemaDefinition,
+)
 
 BUCKET = "agency-drops"
 
@@ -121,3 +131,21 @@ def s3_test_event(bucket: str = BUCKET) -> dict:
         "Time": datetime.now(timezone.utc).isoformat(),
         "Bucket": bucket,
     }
+
+
+@contextlib.contextmanager
+def database_outage_after_run_insert() -> Iterator[None]:
+    """A real outage: the server ends the writer's session right after a run row is inserted."""
+
+    def cut_the_connection(sender, instance, created, **kwargs):
+        pid = connection.connection.info.backend_pid
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        with psycopg2.connect(**params) as admin, admin.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+    post_save.connect(cut_the_connection, sender=MonitoringFileRun)
+    try:
+        yield
+    finally:
+        post_save.disconnect(cut_the_connection, sender=MonitoringFileRun)

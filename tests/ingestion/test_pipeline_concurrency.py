@@ -5,15 +5,19 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import psycopg2
 import pytest
-from django.db import connection, connections
-from django.db.models.signals import post_save
+from django.db import connections
 
 from ingestion.errors import SourceUnavailable
 from ingestion.models import MonitoringFileDataQuality, MonitoringFileRun
 from ingestion.services import process_s3_file
-from tests.builders import BUCKET, make_definition, make_monitoring_file, put_object
+from tests.builders import (
+    BUCKET,
+    database_outage_after_run_insert,
+    make_definition,
+    make_monitoring_file,
+    put_object,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 KEY = "acme/stations.csv"
@@ -44,20 +48,11 @@ def test_the_database_going_away_mid_write_leaves_no_partial_rows(bucket):
     make_monitoring_file(schema_definition=make_definition())
     put_object(KEY)
 
-    def cut_the_connection(sender, instance, created, **kwargs):
-        # A real outage: the server ends this session right after the run row is inserted.
-        pid = connection.connection.info.backend_pid
-        params = connection.get_connection_params()
-        params.pop("cursor_factory", None)
-        with psycopg2.connect(**params) as admin, admin.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-
-    post_save.connect(cut_the_connection, sender=MonitoringFileRun)
-    try:
-        with pytest.raises(SourceUnavailable, match="database is unavailable"):
-            process_s3_file(bucket=BUCKET, key=KEY)
-    finally:
-        post_save.disconnect(cut_the_connection, sender=MonitoringFileRun)
+    with (
+        database_outage_after_run_insert(),
+        pytest.raises(SourceUnavailable, match="database is unavailable"),
+    ):
+        process_s3_file(bucket=BUCKET, key=KEY)
 
     assert MonitoringFileRun.objects.count() == 0
     assert MonitoringFileDataQuality.objects.count() == 0

@@ -5,14 +5,13 @@ from __future__ import annotations
 import socket
 import threading
 
-import psycopg2
 import pytest
 from django.db import connection
-from django.db.models.signals import post_save
 
 from ingestion.models import MonitoringFile, MonitoringFileDataQuality, MonitoringFileRun
 from ingestion.worker import InProcess, Verdict
 from tests.builders import (
+    database_outage_after_run_insert,
     eventbridge_event,
     make_definition,
     make_monitoring_file,
@@ -102,19 +101,8 @@ def test_a_database_outage_mid_write_keeps_the_message_and_writes_nothing_partia
     queue_url = make_queue(visibility_timeout=2)
     send(sqs_client, queue_url, s3_notification(KEY))
 
-    def cut_the_connection(sender, instance, created, **kwargs):
-        # A real outage: the server ends the worker's session right after the run row is inserted.
-        pid = connection.connection.info.backend_pid
-        params = connection.get_connection_params()
-        params.pop("cursor_factory", None)
-        with psycopg2.connect(**params) as admin, admin.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-
-    post_save.connect(cut_the_connection, sender=MonitoringFileRun)
-    try:
+    with database_outage_after_run_insert():
         worker = run_worker(queue_url)
-    finally:
-        post_save.disconnect(cut_the_connection, sender=MonitoringFileRun)
 
     assert (worker.summary.retried, worker.summary.processed) == (1, 0)
     assert MonitoringFileRun.objects.count() == 0

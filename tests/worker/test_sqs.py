@@ -7,15 +7,15 @@ import dataclasses
 import pytest
 from django.core.management import CommandError, call_command
 
-from ingestion import sqs
+from ingestion import aws, sqs
 from tests.worker.conftest import queue_depth, send
 
 
 def test_the_client_reads_longer_than_a_long_poll_and_retries_in_standard_mode(sqs_client):
     config = sqs.client().meta.config
     assert config.read_timeout > sqs.MAX_WAIT_SECONDS
-    assert config.connect_timeout == sqs.CONNECT_TIMEOUT_SECONDS
-    assert config.retries == {"mode": "standard", "total_max_attempts": sqs.TOTAL_MAX_ATTEMPTS}
+    assert config.connect_timeout == aws.CONNECT_TIMEOUT_SECONDS
+    assert config.retries == {"mode": "standard", "total_max_attempts": aws.TOTAL_MAX_ATTEMPTS}
 
 
 def test_a_receive_reports_how_often_the_message_was_received(sqs_client, queue_url):
