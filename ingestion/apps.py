@@ -1,8 +1,9 @@
-"""The ingestion app and its configuration checks."""
+"""The ingestion app: start-up assertions and system checks."""
 
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.core.exceptions import ImproperlyConfigured
 
 
 class IngestionConfig(AppConfig):
@@ -10,4 +11,11 @@ class IngestionConfig(AppConfig):
     verbose_name = "Ingestion"
 
     def ready(self) -> None:
-        from ingestion import checks  # noqa: F401 - registers the system checks
+        from ingestion import checks
+
+        # Agencies' workbooks are untrusted XML: refuse to start rather than parse them unguarded.
+        if not checks.workbook_xml_is_guarded():
+            raise ImproperlyConfigured(
+                "openpyxl is not using defusedxml: install defusedxml (requirements/base.txt) "
+                "and do not set OPENPYXL_DEFUSEDXML=False"
+            )
