@@ -111,3 +111,131 @@ TRIGGER_BODY_EXAMPLES = {
         },
     },
 }
+
+
+class DraftOut(Schema):
+    """A drafted definition to review before saving it in bms-admin."""
+
+    definition: dict
+    explanations: dict[str, str]
+    row_count: int
+    format: dict
+    warnings: list[str]
+
+
+class ValidateOut(Schema):
+    """The report a file would get from ingestion; nothing was recorded."""
+
+    score: int
+    passed: bool
+    deductions: dict[str, int]
+    metrics: dict
+
+
+# What POST /api/definitions/draft answers for a small station file, in the OpenAPI document.
+DRAFT_EXAMPLE = {
+    "definition": {
+        "strict": True,
+        "delimiter": ",",
+        "encoding": "utf-8",
+        "columns": [
+            {
+                "name": "id",
+                "type": "integer",
+                "required": True,
+                "unique": True,
+                "min": 1,
+                "max": 120,
+            },
+            {"name": "zip", "type": "string", "required": True, "pattern": "[0-9]{5}"},
+            {"name": "reading", "type": "number", "min": 0.0, "max": 98.5},
+            {
+                "name": "status",
+                "type": "string",
+                "required": True,
+                "allowed": ["error", "ok", "warn"],
+            },
+        ],
+    },
+    "explanations": {
+        "id": "integer: every value is an integer. 120 values and 0 nulls, so required. All 120 "
+        "values distinct and the name looks like a key, so unique. Range 1 to 120 (widen it "
+        "for later files).",
+        "zip": "string: '02134' has a leading zero that a number would drop. 120 values and 0 "
+        "nulls, so required. More than 20 distinct values. Digits only, so pattern [0-9]{5}.",
+        "reading": "number: every value is a number. 117 values and 3 nulls, so not required. "
+        "More than 20 distinct values. Range 0.0 to 98.5 (widen it for later files).",
+        "status": "string: 'ok' is no number, date or datetime. 120 values and 0 nulls, so "
+        "required. 3 distinct values. Few distinct values, so allowed lists all 3.",
+    },
+    "row_count": 120,
+    "format": {
+        "type": "csv",
+        "encoding": "utf-8",
+        "bom": False,
+        "delimiter": ",",
+        "compression": None,
+        "sheet": None,
+    },
+    "warnings": [],
+}
+
+# What POST /api/validate answers when one rule fails, in the OpenAPI document.
+VALIDATE_EXAMPLE = {
+    "score": 85,
+    "passed": True,
+    "deductions": {"bounds_range": 15},
+    "metrics": {
+        "row_count": 120,
+        "column_count": 4,
+        "format": {
+            "type": "csv",
+            "encoding": "utf-8",
+            "bom": False,
+            "delimiter": ",",
+            "compression": None,
+            "sheet": None,
+        },
+        "format_parsing": {"checked": True, "passed": True},
+        "schema_validation": {
+            "checked": True,
+            "passed": True,
+            "missing_columns": [],
+            "extra_columns": [],
+            "duplicate_columns": [],
+            "capped": False,
+        },
+        "completeness": {
+            "checked": True,
+            "passed": True,
+            "null_counts": {},
+            "samples": {},
+            "capped": False,
+        },
+        "uniqueness": {
+            "checked": True,
+            "passed": True,
+            "duplicate_counts": {},
+            "samples": {},
+            "capped": False,
+        },
+        "bounds_range": {
+            "checked": True,
+            "passed": False,
+            "violations": {"reading": {"max": 1}},
+            "samples": {"reading": [{"row": 7, "value": "612", "rule": "max"}]},
+            "capped": False,
+        },
+        "capped": False,
+        "summary": {
+            "bounds_range": "bounds_range: 1 invalid value in reading (1 above max "
+            "98.5), first at line 7"
+        },
+    },
+}
+
+# An inline definition for POST /api/validate, sent as a JSON string in the `definition` field.
+INLINE_DEFINITION_EXAMPLE = (
+    '{"strict": true, "columns": [{"name": "id", "type": "integer", "required": true, '
+    '"unique": true}, {"name": "reading", "type": "number", "min": 0, "max": 98.5}]}'
+)

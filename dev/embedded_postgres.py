@@ -37,3 +37,15 @@ def start_embedded_postgres(data_dir: Path | None = None) -> str:
     server = pgserver.get_server(data_dir, cleanup_mode=cleanup)
     logger.info("embedded postgres started", extra={"data_dir": str(data_dir)})
     return server.get_uri()
+
+
+def stop_embedded_postgres(data_dir: Path) -> None:
+    """Stop the server `start_embedded_postgres(data_dir)` started in this process, now.
+
+    It would stop at exit anyway; stopping it explicitly lets a caller stop things in order.
+    """
+    import pgserver
+
+    # get_server hands back this process's handle for the folder; cleanup stops the server
+    # unless another process holds a handle too, and makes the exit-time stop a no-op.
+    pgserver.get_server(data_dir.resolve()).cleanup()

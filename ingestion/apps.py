@@ -19,3 +19,8 @@ class IngestionConfig(AppConfig):
                 "openpyxl is not using defusedxml: install defusedxml (requirements/base.txt) "
                 "and do not set OPENPYXL_DEFUSEDXML=False"
             )
+
+        from ingestion.alerts import log_configuration
+
+        # Once per process (each gunicorn worker, the worker, every command), not per request.
+        log_configuration()

@@ -26,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from ingestion import s3, telemetry
+from ingestion import alerts, s3, telemetry
 from ingestion.core import QualityReport, score_file, unreadable_report
 from ingestion.errors import SourceUnavailable
 from ingestion.events import ObjectEvent, ParsedEvent
@@ -100,9 +100,10 @@ def process_s3_file(
     try:
         with _database_errors_as_unavailable():
             result, file_size = _run_pipeline(bucket, key, event_time, force)
-        return result
     finally:
         _log_outcome(bucket, key, result, time.monotonic() - started, file_size)
+    alerts.alert_on_result(result)
+    return result
 
 
 def _run_pipeline(

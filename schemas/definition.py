@@ -133,8 +133,14 @@ def parse_iso_datetime(text: str) -> datetime | None:
     try:
         micros = int((fraction or "0")[:6].ljust(6, "0"))
         value = datetime(
-            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
-            micros, tzinfo=_zone(zone),
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            micros,
+            tzinfo=_zone(zone),
         )
     except ValueError:
         return None
@@ -294,7 +300,7 @@ def _re2_problem(pattern: str) -> str | None:
 def _parse_delimiter(raw: Any) -> str | None:
     if raw is None:
         return None
-    if not isinstance(raw, str) or len(raw) != 1 or raw in "\"\r\n":
+    if not isinstance(raw, str) or len(raw) != 1 or raw in '"\r\n':
         raise DefinitionError(
             f"definition: delimiter must be one character other than a quote or newline, "
             f"not {raw!r}"

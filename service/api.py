@@ -6,6 +6,7 @@ import logging
 
 from ninja import NinjaAPI
 
+from api.definitions import router as definitions_router
 from api.health import router as health_router
 from api.ingestion import router as ingestion_router
 from api.runs import router as runs_router
@@ -25,6 +26,7 @@ api = NinjaAPI(
 api.add_router("/health/", health_router)
 api.add_router("/", ingestion_router)
 api.add_router("/", runs_router)
+api.add_router("/", definitions_router)
 
 
 @api.exception_handler(IngestionError)

@@ -105,6 +105,8 @@ INSTALLED_APPS = [
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves /static/ (the Swagger UI of /api/docs) from the process itself, DEBUG off included.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
 ]
 ROOT_URLCONF = "service.urls"
@@ -118,7 +120,9 @@ TEMPLATES = [
     }
 ]
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise finds the files in the apps' static/ folders (ninja's Swagger UI), so neither a
+# fresh clone nor the image needs a collectstatic step, and there is no STATIC_ROOT to build.
+WHITENOISE_USE_FINDERS = True
 USE_TZ = True
 TIME_ZONE = "UTC"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
@@ -143,8 +147,25 @@ WORKER_HEARTBEAT_FILE = env_str("WORKER_HEARTBEAT_FILE") or "/tmp/etl-worker-hea
 MAX_FILE_SIZE_MB = env_int("MAX_FILE_SIZE_MB", 1024, minimum=1)
 QUALITY_TIME_ZONE = env_time_zone("QUALITY_TIME_ZONE", "UTC")
 
+# --- Uploads (POST /api/definitions/draft and /api/validate) -------------------------------
+# Uploaded files are streamed to a temporary file on disk, never held whole in memory, and the
+# upload stops with 413 once it passes MAX_FILE_SIZE_MB (ingestion.authoring).
+FILE_UPLOAD_HANDLERS = ["ingestion.authoring.LimitedUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+# Form fields other than files (an inline definition) and JSON bodies are held in memory, up
+# to Django's default, stated here because the upload handler allows for it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2560 * 1024
+
 # --- Alerts ---------------------------------------------------------------------------------
 SLACK_WEBHOOK_URL = env_str("SLACK_WEBHOOK_URL")
+# bms-admin's page of one run, `{run_id}` marking where the id goes; empty: alerts carry no link.
+BMS_ADMIN_RUN_URL = env_str("BMS_ADMIN_RUN_URL")
+if BMS_ADMIN_RUN_URL and "{run_id}" not in BMS_ADMIN_RUN_URL:
+    raise ImproperlyConfigured(
+        f"BMS_ADMIN_RUN_URL must contain {{run_id}} (got {BMS_ADMIN_RUN_URL!r})"
+    )
+# How long after a period starts its file may still arrive before it counts as missing.
+MISSING_GRACE_MINUTES = env_int("MISSING_GRACE_MINUTES", 60, minimum=0)
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))

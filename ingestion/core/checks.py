@@ -89,7 +89,11 @@ class Tally:
         )
 
     def record(
-        self, label: str, masks: dict[str, np.ndarray], lines: np.ndarray, shown: Any,
+        self,
+        label: str,
+        masks: dict[str, np.ndarray],
+        lines: np.ndarray,
+        shown: Any,
         with_rule: bool = False,
     ) -> None:
         """Count each rule's failing rows and keep the first ones; `shown` gives row values."""
@@ -220,6 +224,11 @@ class Validator:
         }
 
     @property
+    def labels(self) -> tuple[str, ...]:
+        """Every label findings may carry, in report order: columns, then the primary key."""
+        return (*self.definition.names, *(check.label for check in self._unique))
+
+    @property
     def stopped(self) -> bool:
         """No column of the definition is in the file: nothing past the schema can be checked."""
         return not self.schema.present
@@ -262,13 +271,18 @@ class Validator:
     def _check_column(self, column: ColumnDefinition, values: ColumnValues, lines: Any) -> None:
         if column.required:
             self.completeness.record(
-                column.name, {"required": values.null}, lines,
+                column.name,
+                {"required": values.null},
+                lines,
                 lambda rows: sample_text(values.raw, rows),
             )
         masks = self._bounds_masks(column, values)
         if masks:
             self.bounds.record(
-                column.name, masks, lines, lambda rows: sample_text(values.raw, rows),
+                column.name,
+                masks,
+                lines,
+                lambda rows: sample_text(values.raw, rows),
                 with_rule=True,
             )
 
@@ -289,7 +303,10 @@ class Validator:
         return masks
 
     def _record_duplicates(
-        self, check: UniquenessCheck, read: dict[int, ColumnValues], rows: np.ndarray,
+        self,
+        check: UniquenessCheck,
+        read: dict[int, ColumnValues],
+        rows: np.ndarray,
         lines: np.ndarray,
     ) -> None:
         mask = np.zeros(len(lines), dtype=bool)
@@ -302,7 +319,9 @@ class Validator:
         present = dict((column.name, (column, index)) for column, index in self.schema.present)
         checks = [
             UniquenessCheck(
-                column.name, "unique", (present[column.name],),
+                column.name,
+                "unique",
+                (present[column.name],),
                 DenseKeys() if column.type in DENSE_TYPES else SeenKeys(),
             )
             for column in self.definition.columns
@@ -317,8 +336,11 @@ class Validator:
 
 def _needs_reading(column: ColumnDefinition) -> bool:
     return (
-        column.required or column.unique or column.type != "string"
-        or column.allowed is not None or column.pattern is not None
+        column.required
+        or column.unique
+        or column.type != "string"
+        or column.allowed is not None
+        or column.pattern is not None
     )
 
 

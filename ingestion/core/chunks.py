@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -49,6 +49,34 @@ class Table(Protocol):
     def chunks(self) -> Iterator[Chunk]: ...
 
     def close(self) -> None: ...
+
+
+def rechunk(chunks: Iterable[Chunk], chunk_rows: int) -> Iterator[Chunk]:
+    """Regroup `chunks` into chunks of `chunk_rows` rows (the last one may be shorter)."""
+    pending: list[Chunk] = []
+    held = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        held += len(chunk)
+        if held >= chunk_rows:
+            whole = concat(pending)
+            full = held - held % chunk_rows
+            yield from split(whole.slice(0, full), chunk_rows)
+            rest = whole.slice(full, held)
+            pending, held = ([rest], len(rest)) if len(rest) else ([], 0)
+    if held:
+        yield concat(pending)
+
+
+def concat(chunks: list[Chunk]) -> Chunk:
+    """Join consecutive chunks into one (copying the values once)."""
+    if len(chunks) == 1:
+        return chunks[0]
+    columns = tuple(
+        pa.concat_arrays([chunk.columns[index] for chunk in chunks])
+        for index in range(len(chunks[0].columns))
+    )
+    return Chunk(columns, np.concatenate([chunk.lines for chunk in chunks]))
 
 
 def split(chunk: Chunk, chunk_rows: int) -> Iterator[Chunk]:

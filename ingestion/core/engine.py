@@ -35,6 +35,7 @@ def score_file(
     try:
         return run.execute()
     except FormatError as error:
+        run.format = run.format or error.format
         return run.failed(error.reason, error.evidence)
     except (MemoryError, EngineUnavailable):
         raise
@@ -47,7 +48,11 @@ class _Run:
     """One scoring of one file: what has been learnt so far, for the report."""
 
     def __init__(
-        self, path: Path, definition: SchemaDefinition | None, name_hint: str, chunk_rows: int,
+        self,
+        path: Path,
+        definition: SchemaDefinition | None,
+        name_hint: str,
+        chunk_rows: int,
         sample_cap: int,
     ) -> None:
         self.path = path
@@ -64,13 +69,19 @@ class _Run:
         if validator is not None and validator.confirmations:
             self._confirm(validator)
         return build_report(
-            format=self.format or {}, row_count=self.rows, header=self.header,
-            definition=self.definition, validator=validator,
+            format=self.format or {},
+            row_count=self.rows,
+            header=self.header,
+            definition=self.definition,
+            validator=validator,
         )
 
     def failed(self, reason: str, evidence: dict[str, Any]) -> QualityReport:
         return format_failure_report(
-            reason, evidence, format=self.format, row_count=self.rows,
+            reason,
+            evidence,
+            format=self.format,
+            row_count=self.rows,
             column_count=len(self.header),
         )
 

@@ -12,6 +12,8 @@ class FormatError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.evidence = evidence
+        # What is known of the format when reading failed, for the report's `format`.
+        self.format: dict[str, Any] | None = None
 
 
 class EngineUnavailable(RuntimeError):

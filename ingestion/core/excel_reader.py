@@ -1,4 +1,4 @@
-"""Excel workbooks: .xlsx/.xlsm streamed with openpyxl (read-only), legacy .xls with xlrd.
+"""Excel workbooks: .xlsx/.xlsm streamed (`xlsx.py`, openpyxl read-only as fallback), .xls by xlrd.
 
 Cells become the same string chunks as delimited text, so one set of checks serves every format.
 A native cell is written the way its column's type spells it: a whole float as an integer
@@ -12,6 +12,7 @@ Before openpyxl sees a workbook, the zip directory is checked against declared s
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -23,13 +24,15 @@ import pyarrow as pa
 from ingestion.core import limits
 from ingestion.core.chunks import Chunk, TableInfo
 from ingestion.core.errors import EngineUnavailable, FormatError
+from ingestion.core.xlsx import WorkbookLayoutError, number_text, open_sheet
 from schemas.definition import SchemaDefinition
 
 ENCRYPTED_MARKER = "EncryptedPackage".encode("utf-16-le")
 MIDNIGHT = dt.time(0, 0)
-FLOAT_INT_LIMIT = 2**63
 
 Converter = Callable[[Any], "str | None"]
+Numbered = tuple[int, tuple[Any, ...]]
+logger = logging.getLogger(__name__)
 
 
 class WorkbookTable:
@@ -38,6 +41,7 @@ class WorkbookTable:
     def __init__(
         self, path: Path, kind: str, definition: SchemaDefinition | None, chunk_rows: int
     ) -> None:
+        rows: Iterable[Numbered]
         self._chunk_rows = chunk_rows
         self._definition = definition
         self._closers: list[Callable[[], None]] = []
@@ -46,31 +50,38 @@ class WorkbookTable:
         else:
             check_zip_bomb(path)
             sheet_name, rows = _open_xlsx(path, definition, self._closers)
-        self.info = TableInfo(format={
-            "type": kind, "encoding": None, "delimiter": None, "compression": None,
-            "sheet": sheet_name,
-        })
-        self._rows = _numbered(rows)
+        self.info = TableInfo(
+            format={
+                "type": kind,
+                "encoding": None,
+                "delimiter": None,
+                "compression": None,
+                "sheet": sheet_name,
+            }
+        )
+        self._rows = iter(rows)
         self._read_header()
 
     def chunks(self) -> Iterator[Chunk]:
         width = len(self.info.header)
-        columns: list[list[str | None]] = [[] for _ in range(width)]
+        converters = self._converters
+        rows: list[list[str | None]] = []
         lines: list[int] = []
         for number, cells in self._rows:
             if _is_blank(cells):
                 continue
-            _reject_overflow(cells, width, number)
-            for index in range(width):
-                columns[index].append(
-                    self._converters[index](cells[index]) if index < len(cells) else None
-                )
+            if len(cells) > width:
+                _reject_overflow(cells, width, number)
+                cells = cells[:width]
+            elif len(cells) < width:
+                cells = cells + (None,) * (width - len(cells))
+            rows.append([convert(cell) for convert, cell in zip(converters, cells, strict=True)])
             lines.append(number)
             if len(lines) >= self._chunk_rows:
-                yield _chunk(columns, lines)
-                columns, lines = [[] for _ in range(width)], []
+                yield _chunk(rows, lines, width)
+                rows, lines = [], []
         if lines:
-            yield _chunk(columns, lines)
+            yield _chunk(rows, lines, width)
 
     def close(self) -> None:
         for close in self._closers:
@@ -126,18 +137,41 @@ def check_zip_bomb(path: Path) -> None:
 
 def _open_xlsx(
     path: Path, definition: SchemaDefinition | None, closers: list[Callable[[], None]]
-) -> tuple[str, Iterable[tuple[Any, ...]]]:
+) -> tuple[str, Iterable[Numbered]]:
+    wanted = definition.sheet if definition else None
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise FormatError(f"corrupt workbook: {error}") from None
+    closers.append(archive.close)
+    try:
+        sheet = open_sheet(archive, wanted)
+    except WorkbookLayoutError:
+        logger.info("workbook layout not streamed directly; reading it with openpyxl")
+        return _open_with_openpyxl(path, wanted, closers)
+    except FormatError:
+        raise
+    except Exception as error:  # a corrupt part surfaces as zip, XML or value errors
+        raise FormatError(f"corrupt workbook: {_describe(error)}") from None
+    return sheet.title, _guarded(sheet.rows())
+
+
+def _open_with_openpyxl(
+    path: Path, wanted: str | None, closers: list[Callable[[], None]]
+) -> tuple[str, Iterable[Numbered]]:
     import openpyxl
     import openpyxl.xml
 
     if not openpyxl.xml.DEFUSEDXML:
         raise EngineUnavailable("defusedxml must be installed: openpyxl would parse XML unguarded")
+    # A file object, not a path: openpyxl would refuse a workbook whose name is not .xlsx.
+    handle = path.open("rb")
+    closers.append(handle.close)
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True, keep_links=False)
     except Exception as error:  # openpyxl raises many types on a corrupt workbook
         raise FormatError(f"corrupt workbook: {_describe(error)}") from None
-    closers.append(workbook.close)
-    wanted = definition.sheet if definition else None
+    closers.insert(0, workbook.close)
     names = list(workbook.sheetnames)
     if wanted is not None and wanted not in names:
         raise FormatError(f"sheet {wanted!r} not found (sheets: {', '.join(names)})", sheet=wanted)
@@ -148,12 +182,12 @@ def _open_xlsx(
         raise FormatError(f"sheet {sheet.title!r} is a chart, not a table")
     # The stored dimension may be wrong; reading without it also avoids padding every row.
     sheet.reset_dimensions()
-    return sheet.title, _guarded(sheet.iter_rows(min_row=1, values_only=True))
+    return sheet.title, _guarded(enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1))
 
 
 def _open_xls(
     path: Path, definition: SchemaDefinition | None, closers: list[Callable[[], None]]
-) -> tuple[str, Iterable[tuple[Any, ...]]]:
+) -> tuple[str, Iterable[Numbered]]:
     import xlrd
 
     try:
@@ -174,11 +208,11 @@ def _open_xls(
     return sheet.name, _xls_rows(sheet, book.datemode)
 
 
-def _xls_rows(sheet: Any, datemode: int) -> Iterator[tuple[Any, ...]]:
+def _xls_rows(sheet: Any, datemode: int) -> Iterator[Numbered]:
     import xlrd
 
     for index in range(sheet.nrows):
-        yield tuple(_xls_value(cell, datemode, xlrd) for cell in sheet.row(index))
+        yield index + 1, tuple(_xls_value(cell, datemode, xlrd) for cell in sheet.row(index))
 
 
 def _xls_value(cell: Any, datemode: int, xlrd: Any) -> Any:
@@ -197,7 +231,7 @@ def _xls_value(cell: Any, datemode: int, xlrd: Any) -> Any:
     return value
 
 
-def _guarded(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+def _guarded(rows: Iterable[Numbered]) -> Iterator[Numbered]:
     try:
         yield from rows
     except FormatError:
@@ -206,23 +240,18 @@ def _guarded(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
         raise FormatError(f"corrupt workbook: {_describe(error)}") from None
 
 
-def _numbered(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    return enumerate(rows, start=1)
-
-
 def _is_blank(cells: tuple[Any, ...]) -> bool:
     return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
 
 
 def _reject_overflow(cells: tuple[Any, ...], width: int, number: int) -> None:
-    if len(cells) > width and not _is_blank(cells[width:]):
+    if not _is_blank(cells[width:]):
         fields = max(index for index, cell in enumerate(cells) if not _is_blank((cell,))) + 1
-        raise FormatError(
-            f"row {number} has {fields} fields, the header has {width}", line=number
-        )
+        raise FormatError(f"row {number} has {fields} fields, the header has {width}", line=number)
 
 
-def _chunk(columns: list[list[str | None]], lines: list[int]) -> Chunk:
+def _chunk(rows: list[list[str | None]], lines: list[int], width: int) -> Chunk:
+    columns = list(zip(*rows, strict=True)) if rows else [()] * width
     return Chunk(
         tuple(pa.array(values, pa.string()) for values in columns),
         np.asarray(lines, dtype=np.int64),
@@ -236,9 +265,7 @@ def _as_text(cell: Any) -> str | None:
     if isinstance(cell, bool):
         return "TRUE" if cell else "FALSE"
     if isinstance(cell, float):
-        if cell.is_integer() and abs(cell) < FLOAT_INT_LIMIT:
-            return str(int(cell))
-        return repr(cell)
+        return number_text(cell)
     if isinstance(cell, dt.datetime):
         return cell.isoformat(sep="T")
     if isinstance(cell, (dt.date, dt.time)):

@@ -8,8 +8,8 @@ MIB = 1024 * 1024
 DEFAULT_CHUNK_ROWS = 131_072
 # Bytes pyarrow parses per block (it reads a few blocks ahead), and bytes the line scanner reads
 # at a time; a row longer than a block is a format failure.
-BLOCK_BYTES = 4 * MIB
-SCAN_BYTES = 4 * MIB
+BLOCK_BYTES = 2 * MIB
+SCAN_BYTES = 1 * MIB
 MIN_BLOCK_BYTES = 64 * 1024
 # Batches parsed ahead of the checks by the reading thread.
 PREFETCH_BATCHES = 2

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingestion.core.chunks import Table
+from ingestion.core.errors import FormatError
 from ingestion.core.excel_reader import WorkbookTable
-from ingestion.core.sources import detect
+from ingestion.core.sources import Detected, detect
 from ingestion.core.text_reader import TextTable, sniff_layout
 from schemas.definition import SchemaDefinition
 
@@ -18,6 +19,20 @@ def open_table(
 ) -> Table:
     """Open `path` and read its header; raise FormatError when it cannot be read as a table."""
     detected = detect(path, name_hint)
+    try:
+        return _open(path, detected, definition, name_hint, chunk_rows)
+    except FormatError as error:
+        error.format = error.format or {"type": detected.kind, "compression": detected.compression}
+        raise
+
+
+def _open(
+    path: Path,
+    detected: Detected,
+    definition: SchemaDefinition | None,
+    name_hint: str,
+    chunk_rows: int,
+) -> Table:
     if detected.kind in WORKBOOK_KINDS:
         return WorkbookTable(path, detected.kind, definition, chunk_rows)
     layout = sniff_layout(

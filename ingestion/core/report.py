@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ingestion.core import limits
-from ingestion.core.checks import SchemaFindings, Tally, Validator
+from ingestion.core.checks import BOUNDS_RULES, SchemaFindings, Tally, Validator
 from ingestion.core.scoring import (
     BOUNDS_RANGE,
     CATEGORIES,
@@ -56,8 +56,12 @@ from schemas.definition import SchemaDefinition
 
 NOT_CHECKED: dict[str, Any] = {"checked": False}
 TYPE_NAMES = {
-    "integer": "an integer", "number": "a number", "boolean": "a boolean", "date": "a date",
-    "datetime": "a datetime", "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "date": "a date",
+    "datetime": "a datetime",
+    "string": "a string",
 }
 SUMMARY_COLUMNS = 3
 
@@ -86,8 +90,12 @@ def evidence_lines(report: QualityReport) -> dict[str, str]:
 
 
 def build_report(
-    *, format: dict[str, Any], row_count: int, header: tuple[str, ...],
-    definition: SchemaDefinition | None, validator: Validator | None,
+    *,
+    format: dict[str, Any],
+    row_count: int,
+    header: tuple[str, ...],
+    definition: SchemaDefinition | None,
+    validator: Validator | None,
 ) -> QualityReport:
     """Build the report of a table that was read to the end."""
     metrics: dict[str, Any] = {
@@ -103,17 +111,22 @@ def build_report(
         if validator.stopped:
             metrics.update(dict.fromkeys(CATEGORIES[2:], NOT_CHECKED))
         else:
-            metrics[COMPLETENESS] = _tally_metrics(validator.completeness, "null_counts", flat=True)
-            metrics[UNIQUENESS] = _tally_metrics(
-                validator.uniqueness, "duplicate_counts", flat=True
+            order = validator.labels
+            metrics[COMPLETENESS] = _tally_metrics(validator.completeness, "null_counts", order)
+            metrics[UNIQUENESS] = _tally_metrics(validator.uniqueness, "duplicate_counts", order)
+            metrics[BOUNDS_RANGE] = _tally_metrics(
+                validator.bounds, "violations", order, flat=False
             )
-            metrics[BOUNDS_RANGE] = _tally_metrics(validator.bounds, "violations", flat=False)
     return _finish(metrics, definition)
 
 
 def format_failure_report(
-    reason: str, evidence: dict[str, Any], *, format: dict[str, Any] | None = None,
-    row_count: int = 0, column_count: int = 0,
+    reason: str,
+    evidence: dict[str, Any],
+    *,
+    format: dict[str, Any] | None = None,
+    row_count: int = 0,
+    column_count: int = 0,
 ) -> QualityReport:
     """Build the report of content that could not be read as a table."""
     metrics: dict[str, Any] = {
@@ -133,7 +146,8 @@ def unreadable_report(reason: str, **evidence: Any) -> QualityReport:
 
 def _finish(metrics: dict[str, Any], definition: SchemaDefinition | None) -> QualityReport:
     failed = [
-        category for category in CATEGORIES
+        category
+        for category in CATEGORIES
         if metrics[category].get("checked") and not metrics[category]["passed"]
     ]
     deductions = deductions_for(failed)
@@ -158,19 +172,30 @@ def _schema_metrics(schema: SchemaFindings) -> dict[str, Any]:
     }
 
 
-def _tally_metrics(tally: Tally, counts_key: str, *, flat: bool) -> dict[str, Any]:
+def _tally_metrics(
+    tally: Tally, counts_key: str, order: tuple[str, ...], *, flat: bool = True
+) -> dict[str, Any]:
+    """Counts and samples in a stable order: labels as defined, rules as BOUNDS_RULES lists them."""
+    labels = sorted(tally.counts, key=lambda label: (*order, label).index(label))
     counts = {
-        label: (sum(rules.values()) if flat else dict(rules))
-        for label, rules in tally.counts.items()
-        if sum(rules.values())
+        label: sum(tally.counts[label].values()) if flat else _ordered_rules(tally.counts[label])
+        for label in labels
+        if sum(tally.counts[label].values())
     }
     return {
         "checked": True,
         "passed": not tally.failed,
         counts_key: counts,
-        "samples": {label: list(rows) for label, rows in tally.samples.items() if rows},
+        "samples": {
+            label: list(tally.samples[label]) for label in labels if tally.samples.get(label)
+        },
         "capped": tally.capped,
     }
+
+
+def _ordered_rules(rules: dict[str, int]) -> dict[str, int]:
+    known = [rule for rule in BOUNDS_RULES if rules.get(rule)]
+    return {rule: rules[rule] for rule in known + sorted(set(rules) - set(BOUNDS_RULES))}
 
 
 def _summary(category: str, metrics: dict[str, Any], definition: SchemaDefinition | None) -> str:

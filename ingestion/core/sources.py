@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import re
+import threading
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -168,53 +169,93 @@ class GuardedGzip:
         self.close()
 
 
+@dataclass(frozen=True)
+class ScanState:
+    """What the scanner has seen: every line up to `breaks` (all of them once `exhausted`)."""
+
+    blank_lines: list[int]
+    breaks: int
+    exhausted: bool
+
+    def covers(self, line: int) -> bool:
+        return self.exhausted or self.breaks >= line
+
+
 class LineScanner:
     """Reads the text a second time, beside pyarrow, to note what its CSV parser does not report.
 
-    It records where the blank lines are (by physical line number) and whether a quote was seen
-    (only then can a value span lines). Line breaks are `\\r\\n`, `\\r` or `\\n`, as pyarrow
-    counts them; a `\\r` ending a read is held back so that a `\\r\\n` is never split. `skip`
-    bytes (a UTF-8 BOM) are dropped; with `encoding` set the bytes are decoded from it first.
+    It records where the blank lines are (by physical line number) and which lines lie in reads
+    that hold a quote (only quoted values can span lines). Line breaks are `\\r\\n`, `\\r` or
+    `\\n`, as pyarrow counts them; a `\\r` ending a read is held back so that a `\\r\\n` is
+    never split. `skip` bytes (a UTF-8 BOM) are dropped; with `encoding` set the bytes are
+    decoded from it first. The reading thread scans ahead as pyarrow parses; the checking thread
+    asks for more only when it needs it; a lock keeps the two apart.
     """
 
     def __init__(self, source: BinaryIO, *, skip: int = 0, encoding: str | None = None) -> None:
         self._source = source
         self._decoder = codecs.getincrementaldecoder(encoding)("strict") if encoding else None
         self._encoding = encoding
+        self._lock = threading.Lock()
         self._decoded = b""
         self._carry = b""
         self._eof = False
         self.exhausted = False
+        self.position = 0
         self.breaks = 0
-        self.blank_lines: list[int] = []
-        self.saw_quote = False
+        self._blank_lines: list[int] = []
+        self._quoted: list[tuple[int, int]] = []
         self._at_line_start = True
         if skip:
             source.read(skip)
 
     def close(self) -> None:
-        self._source.close()
+        with self._lock:
+            self._source.close()
 
-    def scan_to(self, line: int) -> None:
+    def scan_to(self, line: int) -> ScanState:
         """Read on until every line up to `line` has been seen (or the text ends)."""
-        while self.breaks < line and not self.exhausted:
-            self.read(limits.SCAN_BYTES)
+        with self._lock:
+            while self.breaks < line and not self.exhausted:
+                self._read(limits.SCAN_BYTES)
+            return self._state()
+
+    def scan_bytes(self, position: int) -> None:
+        """Read on until `position` bytes of text have been seen (or the text ends)."""
+        with self._lock:
+            while self.position < position and not self.exhausted:
+                self._read(limits.SCAN_BYTES)
+
+    def state(self) -> ScanState:
+        """Hand over the blank lines found since the last call, with how far the scan got."""
+        with self._lock:
+            return self._state()
+
+    def quoted_between(self, first: int, last: int) -> bool:
+        """Tell whether a quote may sit on lines first..last; forget what lies before `first`."""
+        with self._lock:
+            self._quoted = [span for span in self._quoted if span[1] >= first]
+            return any(low <= last for low, _ in self._quoted)
 
     def read(self, size: int) -> bytes:
+        with self._lock:
+            return self._read(size)
+
+    def _state(self) -> ScanState:
+        found, self._blank_lines = self._blank_lines, []
+        return ScanState(found, self.breaks, self.exhausted)
+
+    def _read(self, size: int) -> bytes:
         carry, self._carry = self._carry, b""
         data = carry + self._fetch(size - len(carry)) if carry else self._fetch(size)
         if len(data) > 1 and data.endswith(b"\r"):
             data, self._carry = data[:-1], b"\r"
         if data:
+            self.position += len(data)
             self._account(data)
         else:
             self.exhausted = True
         return data
-
-    def take_blank_lines(self) -> list[int]:
-        """Return the blank lines found since the last call (ascending physical line numbers)."""
-        found, self.blank_lines = self.blank_lines, []
-        return found
 
     def _fetch(self, size: int) -> bytes:
         if self._decoder is None:
@@ -237,27 +278,37 @@ class LineScanner:
             ) from None
 
     def _account(self, data: bytes) -> None:
-        if not self.saw_quote and b'"' in data:
-            self.saw_quote = True
+        first_line = self.breaks + 1
         count, blank_free = _quick_breaks(data, self._at_line_start)
         if blank_free:
             self.breaks += count
             self._at_line_start = data.endswith((b"\n", b"\r"))
-            return
-        starts, ends = _break_positions(data)
-        if len(starts):
-            line_starts = np.empty_like(starts)
-            line_starts[0] = 0
-            line_starts[1:] = ends[:-1]
-            blank = starts == line_starts
-            if not self._at_line_start:
-                blank[0] = False
-            if blank.any():
-                self.blank_lines.extend((np.flatnonzero(blank) + self.breaks + 1).tolist())
-            self.breaks += len(starts)
-            self._at_line_start = bool(ends[-1] == len(data))
         else:
+            self._account_blank_lines(data)
+        if b'"' in data:
+            self._note_quoted(first_line, self.breaks + 1)
+
+    def _note_quoted(self, first: int, last: int) -> None:
+        if self._quoted and self._quoted[-1][1] >= first - 1:
+            self._quoted[-1] = (self._quoted[-1][0], last)
+        else:
+            self._quoted.append((first, last))
+
+    def _account_blank_lines(self, data: bytes) -> None:
+        starts, ends = _break_positions(data)
+        if not len(starts):
             self._at_line_start = False
+            return
+        line_starts = np.empty_like(starts)
+        line_starts[0] = 0
+        line_starts[1:] = ends[:-1]
+        blank = starts == line_starts
+        if not self._at_line_start:
+            blank[0] = False
+        if blank.any():
+            self._blank_lines.extend((np.flatnonzero(blank) + self.breaks + 1).tolist())
+        self.breaks += len(starts)
+        self._at_line_start = bool(ends[-1] == len(data))
 
 
 def _quick_breaks(data: bytes, at_line_start: bool) -> tuple[int, bool]:

@@ -4,8 +4,8 @@ The head of the file decides the encoding (a BOM wins over the declared one), re
 content, sniffs the delimiter and counts the header's fields. pyarrow's streaming reader then
 parses every record as strings, header included, in blocks of a fixed size, in a thread ahead of
 the checks; records with the wrong number of fields come back through its invalid-row handler
-and are put back in place: a short row gets nulls, a whitespace-only line is skipped, a long row
-is a format failure. A `LineScanner` reads the text a second time (from the page cache), beside
+and are put back in place: a short row gets nulls, a whitespace-only line is skipped like a blank
+line (in a one-column file it is a row with a null cell), a long row is a format failure. A `LineScanner` reads the text a second time (from the page cache), beside
 the parser, to find blank lines, so that every row gets the line number a person sees.
 """
 
@@ -25,11 +25,11 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from ingestion.core import limits
-from ingestion.core.chunks import Chunk, TableInfo, split
+from ingestion.core.chunks import Chunk, TableInfo, rechunk
 from ingestion.core.errors import FormatError
 from ingestion.core.lines import LineTracker, RecordOrder, RejectedRow
 from ingestion.core.prefetch import Prefetcher
-from ingestion.core.sources import LineScanner, is_utf8, open_bytes, split_bom
+from ingestion.core.sources import LineScanner, ScanState, is_utf8, open_bytes, split_bom
 from schemas.definition import DEFAULT_ENCODING, SNIFFED_DELIMITERS
 
 QUOTE = '"'
@@ -181,11 +181,14 @@ class TextTable:
             raise
 
     def chunks(self) -> Iterator[Chunk]:
+        """Yield the data rows in chunks of `chunk_rows` (pyarrow's batches are regrouped)."""
+        yield from rechunk(self._data(), self._chunk_rows)
+
+    def _data(self) -> Iterator[Chunk]:
         if self._rest is not None:
-            yield from split(self._rest, self._chunk_rows)
+            yield self._rest
             self._rest = None
-        for chunk in self._records:
-            yield from split(chunk, self._chunk_rows)
+        yield from self._records
 
     def close(self) -> None:
         if self._prefetch is not None:
@@ -241,7 +244,12 @@ class TextTable:
         return "skip"
 
     def _batches(self, reader: pa.RecordBatchReader) -> Iterator[tuple[Any, ...]]:
-        """Yield each batch with the rows pyarrow rejected while parsing it (prefetch thread)."""
+        """Yield each batch with the rows pyarrow rejected while parsing it (prefetch thread).
+
+        The scanner follows in this thread: pyarrow's batch k ends within block k, so scanning
+        one block past that leaves the checking thread nothing to wait for.
+        """
+        blocks = 0
         while True:
             try:
                 batch = reader.read_next_batch()
@@ -249,6 +257,8 @@ class TextTable:
                 batch = None
             except (pa.ArrowException, UnicodeDecodeError, OSError) as error:
                 raise self._parse_error(error) from None
+            blocks += 1
+            self._scanner.scan_bytes((blocks + 1) * limits.BLOCK_BYTES)
             rejected, self._rejected = self._rejected, []
             yield batch, rejected
             if batch is None:
@@ -273,19 +283,23 @@ class TextTable:
         taken: list[RejectedRow],
         order: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Return each record's start line, reading ahead with the scanner as far as needed."""
-        quoted = False
-        breaks = self._breaks(columns, kept, taken, order, quoted)
+        """Return each record's start line, asking the scanner for more only when needed."""
+        valued = False
+        breaks = self._breaks(columns, kept, taken, order, valued)
+        state = self._scanner.state()
         while True:
+            self._lines.add_blank_lines(state.blank_lines)
             starts = self._lines.preview(breaks)
             end = int(starts[-1] + breaks[-1])
-            if self._scanner.breaks >= end or self._scanner.exhausted:
-                break
-            self._scanner.scan_to(end)
-            self._lines.add_blank_lines(self._scanner.take_blank_lines())
-            if self._scanner.saw_quote and not quoted:
-                quoted = True
-                breaks = self._breaks(columns, kept, taken, order, quoted)
+            if not state.covers(end):
+                state = self._scanner.scan_to(end)
+                continue
+            if not valued and kept and self._scanner.quoted_between(int(starts[0]), end):
+                valued = True
+                breaks = self._breaks(columns, kept, taken, order, valued)
+                state = ScanState([], state.breaks, state.exhausted)
+                continue
+            break
         self._lines.commit(starts, breaks)
         return starts
 
@@ -295,10 +309,9 @@ class TextTable:
         kept: int,
         taken: list[RejectedRow],
         order: np.ndarray | None,
-        quoted: bool,
+        valued: bool,
     ) -> np.ndarray:
-        quoted = quoted or self._scanner.saw_quote
-        breaks = _value_breaks(columns, kept) if quoted and kept else np.zeros(kept, np.int64)
+        breaks = _value_breaks(columns, kept) if valued and kept else np.zeros(kept, np.int64)
         if not taken:
             return breaks
         extra = np.array([row.breaks for row in taken], dtype=np.int64)

@@ -11,6 +11,7 @@ integer/boolean int64, number float64, date int64 days, datetime int64 microseco
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
@@ -40,6 +41,11 @@ CAST_LEAF = 32
 PLACEHOLDERS = {"integer": "0", "number": "0", "date": "1970-01-01", "datetime": "1970-01-01T00:00"}
 LONG_FRACTION = r"(\.[0-9]{6})[0-9]+"
 SHORTEST_DATETIME = len("2020-01-01T00:00")
+# Distinct bad values the fast path sets aside (one cast each) before taking the exact path.
+MAX_EXCLUDED_VALUES = 3
+REFUSED_VALUE = re.compile(r"Failed to parse string: '(.*)' as a scalar of type", re.DOTALL)
+_KINDS = {pa.int64(): "integer", pa.float64(): "number", pa.date32(): "date"}
+Parsed = tuple[np.ndarray, np.ndarray]
 TRUE_SET = pa.array(sorted(BOOLEAN_TRUE), pa.string())
 FALSE_SET = pa.array(sorted(BOOLEAN_FALSE), pa.string())
 
@@ -60,16 +66,40 @@ class ColumnValues:
 
 
 def read_column(raw: pa.Array, column: ColumnDefinition, null_set: pa.Array) -> ColumnValues:
-    """Trim, find the nulls and convert `raw` to the column's type."""
+    """Find the nulls and convert `raw` to the column's type."""
+    if column.type in FAST_PARSERS:
+        fast = _read_fast(raw, column.type, null_set)
+        if fast is not None:
+            return fast
     trimmed = pc.utf8_trim_whitespace(raw)
-    null = to_numpy(pc.is_in(trimmed, value_set=null_set))
-    if raw.null_count:
-        null |= to_numpy(pc.is_null(raw))
+    null = _nulls(raw, trimmed, null_set)
     present = ~null
     if column.type == "string":
         return ColumnValues(raw, trimmed, null, present, None)
     valid, typed = PARSERS[column.type](trimmed, present)
     return ColumnValues(raw, trimmed, null, valid & present, typed)
+
+
+def _nulls(raw: pa.Array, values: pa.Array, null_set: pa.Array) -> np.ndarray:
+    null = to_numpy(pc.is_in(values, value_set=null_set))
+    if raw.null_count:
+        null |= to_numpy(pc.is_null(raw))
+    return null
+
+
+def _read_fast(raw: pa.Array, kind: str, null_set: pa.Array) -> ColumnValues | None:
+    """Read a typed column without trimming: it works when every value converts as it stands.
+
+    pyarrow refuses surrounding whitespace, so any padded value sends the column to the exact
+    path; a value refused for another reason is invalid however it is trimmed.
+    """
+    null = _nulls(raw, raw, null_set)
+    present = ~null
+    parsed = FAST_PARSERS[kind](raw, present, null_set)
+    if parsed is None:
+        return None
+    valid, typed = parsed
+    return ColumnValues(raw, raw, null, valid & present, typed)
 
 
 def to_numpy(mask: pa.Array) -> np.ndarray:
@@ -96,19 +126,39 @@ def _spelled(trimmed: pa.Array, present: np.ndarray, spelling: str) -> np.ndarra
     return to_numpy(pc.match_substring_regex(trimmed, full_match(spelling))) & present
 
 
-def _fast_cast(
-    trimmed: pa.Array, present: np.ndarray, target: pa.DataType
-) -> tuple[pa.Array, np.ndarray] | None:
-    """Cast the non-null values in one go; None when one of them does not convert.
+def _cast_excluding(
+    raw: pa.Array,
+    present: np.ndarray,
+    target: pa.DataType,
+    null_set: pa.Array,
+    exclude: bool = True,
+) -> tuple[pa.Array, pa.Array, np.ndarray] | None:
+    """Cast the non-null values in one go, setting aside a few values pyarrow names as bad.
 
-    pyarrow accepts a little more than the spellings (see each parser), which the callers rule
-    out cheaply; a failed fast cast falls back to the exact, slower regex path.
+    Returns the values cast, the result and which of them were set aside (invalid); None when
+    that does not work out (too many distinct bad values, or a bad value that trimming might
+    save), which leaves the column to the exact path.
     """
-    values = trimmed if present.all() else trimmed.filter(pa.array(present))
-    try:
-        return values, pc.cast(values, target)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
+    values = raw if present.all() else raw.filter(pa.array(present))
+    excluded = np.zeros(len(values), dtype=bool)
+    for _ in range(MAX_EXCLUDED_VALUES + 1):
+        try:
+            return values, pc.cast(values, target), excluded
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+            bad = _refused(error) if exclude else None
+            if bad is None or bad != bad.strip() or bad.strip() in null_set.to_pylist():
+                return None
+            same = to_numpy(pc.equal(values, bad))
+            if not same.any():
+                return None
+            excluded |= same
+            values = pc.if_else(pa.array(same), PLACEHOLDERS[_KINDS[target]], values)
+    return None
+
+
+def _refused(error: BaseException) -> str | None:
+    found = REFUSED_VALUE.match(str(error))
+    return found.group(1) if found else None
 
 
 def _scatter(present: np.ndarray, converted: pa.Array, dtype: type) -> np.ndarray:
@@ -117,11 +167,56 @@ def _scatter(present: np.ndarray, converted: pa.Array, dtype: type) -> np.ndarra
     return typed
 
 
-def _parse_integer(trimmed: pa.Array, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    fast = _fast_cast(trimmed, present, pa.int64())
+def _valid(present: np.ndarray, excluded: np.ndarray) -> np.ndarray:
+    valid = present.copy()
+    valid[present] = ~excluded
+    return valid
+
+
+def _fast_integer(raw: pa.Array, present: np.ndarray, nulls: pa.Array) -> Parsed | None:
+    cast = _cast_excluding(raw, present, pa.int64(), nulls)
     # pyarrow also reads hexadecimal (0x1F); every other value it takes is -?[0-9]+.
-    if fast is not None and not _any_hexadecimal(fast[0]):
-        return present, _scatter(present, fast[1], np.int64)
+    if cast is None or _any_hexadecimal(cast[0]):
+        return None
+    _, converted, excluded = cast
+    return _valid(present, excluded), _scatter(present, converted, np.int64)
+
+
+def _fast_number(raw: pa.Array, present: np.ndarray, nulls: pa.Array) -> Parsed | None:
+    cast = _cast_excluding(raw, present, pa.float64(), nulls)
+    if cast is None:
+        return None
+    _, converted, excluded = cast
+    # pyarrow also reads inf and nan, which are no numbers here, like an overflow (1e999).
+    typed = _scatter(present, converted, np.float64)
+    return _valid(present, excluded) & np.isfinite(typed), typed
+
+
+def _fast_date(raw: pa.Array, present: np.ndarray, nulls: pa.Array) -> Parsed | None:
+    # pyarrow reads exactly YYYY-MM-DD into a date32, refusing impossible dates.
+    cast = _cast_excluding(raw, present, pa.date32(), nulls)
+    if cast is None:
+        return None
+    _, converted, excluded = cast
+    return _valid(present, excluded), _scatter(present, converted.cast(pa.int32()), np.int64)
+
+
+def _fast_datetime(raw: pa.Array, present: np.ndarray, nulls: pa.Array) -> Parsed | None:
+    # A zone or a long fraction also makes pyarrow refuse a valid value: no setting aside here.
+    cast = _cast_excluding(raw, present, pa.timestamp("us"), nulls, exclude=False)
+    # pyarrow also reads a bare date or an hour without minutes; both are shorter than
+    # YYYY-MM-DDTHH:MM, the shortest spelling of a datetime.
+    if cast is None or _shortest(cast[0]) < SHORTEST_DATETIME:
+        return None
+    return present, _scatter(present, cast[1].cast(pa.int64()), np.int64)
+
+
+def _fast_boolean(raw: pa.Array, present: np.ndarray, nulls: pa.Array) -> Parsed | None:
+    valid, typed = _parse_boolean(raw, present)
+    return (valid, typed) if np.array_equal(valid, present) else None
+
+
+def _parse_integer(trimmed: pa.Array, present: np.ndarray) -> Parsed:
     spelled = _spelled(trimmed, present, INTEGER_SPELLING)
     values, failed = cast_located(_or_placeholder(trimmed, spelled, "integer"), pa.int64())
     return spelled & ~failed, values.to_numpy(zero_copy_only=False)
@@ -134,42 +229,28 @@ def _any_hexadecimal(values: pa.Array) -> bool:
     return pc.any(pc.and_not(pc.invert(decimal), pc.starts_with(values, "-"))).as_py() is True
 
 
-def _parse_number(trimmed: pa.Array, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    fast = _fast_cast(trimmed, present, pa.float64())
-    if fast is not None:
-        # pyarrow also reads inf and nan, which are no numbers here, like an overflow (1e999).
-        typed = _scatter(present, fast[1], np.float64)
-        return present & np.isfinite(typed), typed
+def _parse_number(trimmed: pa.Array, present: np.ndarray) -> Parsed:
     spelled = _spelled(trimmed, present, NUMBER_SPELLING)
     values, failed = cast_located(_or_placeholder(trimmed, spelled, "number"), pa.float64())
     typed = values.to_numpy(zero_copy_only=False)
     return spelled & ~failed & np.isfinite(typed), typed
 
 
-def _parse_boolean(trimmed: pa.Array, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _parse_boolean(trimmed: pa.Array, present: np.ndarray) -> Parsed:
     lowered = pc.utf8_lower(trimmed)
     true = to_numpy(pc.is_in(lowered, value_set=TRUE_SET))
     false = to_numpy(pc.is_in(lowered, value_set=FALSE_SET))
     return (true | false) & present, true.astype(np.int64)
 
 
-def _parse_date(trimmed: pa.Array, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    fast = _fast_cast(trimmed, present, pa.date32())
-    # pyarrow reads exactly YYYY-MM-DD into a date32, refusing impossible dates.
-    if fast is not None:
-        return present, _scatter(present, fast[1].cast(pa.int32()), np.int64)
+def _parse_date(trimmed: pa.Array, present: np.ndarray) -> Parsed:
     spelled = _spelled(trimmed, present, DATE_SPELLING)
     values, failed = cast_located(_or_placeholder(trimmed, spelled, "date"), pa.date32())
     days = values.cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64)
     return spelled & ~failed, days
 
 
-def _parse_datetime(trimmed: pa.Array, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    fast = _fast_cast(trimmed, present, pa.timestamp("us"))
-    # pyarrow also reads a bare date or an hour without minutes; both are shorter than
-    # YYYY-MM-DDTHH:MM, the shortest spelling of a datetime.
-    if fast is not None and _shortest(fast[0]) >= SHORTEST_DATETIME:
-        return present, _scatter(present, fast[1].cast(pa.int64()), np.int64)
+def _parse_datetime(trimmed: pa.Array, present: np.ndarray) -> Parsed:
     spelled = _spelled(trimmed, present, DATETIME_SPELLING)
     text = pc.replace_substring_regex(
         _or_placeholder(trimmed, spelled, "datetime"), LONG_FRACTION, r"\1"
@@ -231,6 +312,13 @@ def _cast_each(values: pa.Array, target: pa.DataType) -> tuple[pa.Array, np.ndar
     return pa.concat_arrays(parts), failed
 
 
+FAST_PARSERS = {
+    "integer": _fast_integer,
+    "number": _fast_number,
+    "boolean": _fast_boolean,
+    "date": _fast_date,
+    "datetime": _fast_datetime,
+}
 PARSERS = {
     "integer": _parse_integer,
     "number": _parse_number,

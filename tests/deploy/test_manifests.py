@@ -44,6 +44,16 @@ def containers() -> dict[str, dict]:
     return {container["name"]: container for container in pod["containers"]}
 
 
+def job_containers() -> dict[str, dict]:
+    """The containers of every CronJob's pod."""
+    found = {}
+    for _, document in load_documents():
+        if document["kind"] == "CronJob":
+            pod = document["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+            found |= {container["name"]: container for container in pod["containers"]}
+    return found
+
+
 def env_names(container: dict) -> set[str]:
     names = {entry["name"] for entry in container.get("env", [])}
     for source in container.get("envFrom", []):
@@ -92,7 +102,7 @@ def test_kustomize_renders_the_set():
 
 def test_every_variable_the_manifests_set_is_one_the_code_reads():
     names = set(the("ConfigMap")["data"]) | set(the("Secret")["stringData"])
-    for container in containers().values():
+    for container in [*containers().values(), *job_containers().values()]:
         names |= {entry["name"] for entry in container.get("env", [])}
     unknown = names - variables_read_by_code() - KUBERNETES_ONLY_VARIABLES
     assert not unknown, f"set by the manifests but read by no code: {sorted(unknown)}"

@@ -1,0 +1,83 @@
+"""POST /api/definitions/draft and POST /api/validate: definition authoring, nothing recorded."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from ninja import File, Form, Router
+from ninja.files import UploadedFile
+
+from api.auth import ingestion_token
+from api.payloads import (
+    DRAFT_EXAMPLE,
+    INLINE_DEFINITION_EXAMPLE,
+    VALIDATE_EXAMPLE,
+    Detail,
+    DraftOut,
+    ValidateOut,
+)
+from ingestion import authoring
+
+router = Router(tags=["definitions"])
+
+Sample = Annotated[UploadedFile, File(description="The file, sent as a multipart part.")]
+Sheet = Annotated[
+    str | None,
+    Form(description="The workbook sheet to read (default: the first).", example="May"),
+]
+SampleRows = Annotated[
+    int | None,
+    Form(ge=1, description="Read only the first N data rows (default: every row).", example=1000),
+]
+DefinitionId = Annotated[
+    int | None, Form(description="The id of a stored schema definition.", example=12)
+]
+InlineDefinition = Annotated[
+    str | None,
+    Form(
+        description="A definition as a JSON string, instead of definition_id.",
+        example=INLINE_DEFINITION_EXAMPLE,
+    ),
+]
+
+
+def _example(example: dict) -> dict:
+    return {"responses": {200: {"content": {"application/json": {"example": example}}}}}
+
+
+@router.post(
+    "/definitions/draft",
+    auth=ingestion_token,
+    response={200: DraftOut, 401: Detail, 413: Detail, 422: Detail},
+    summary="Draft a schema definition from a sample file",
+    description="Reads every row of the uploaded sample (CSV/TSV, gzip, xlsx, xlsm, xls) with "
+    "the ingestion readers and answers a definition to review, with one explanation per "
+    "column. Fed back with the same file, the draft scores 100. Nothing is recorded. "
+    "413: the file is larger than MAX_FILE_SIZE_MB; 422: it cannot be read as a table.",
+    openapi_extra=_example(DRAFT_EXAMPLE),
+)
+def draft_definition(request, file: Sample, sheet: Sheet = None, sample_rows: SampleRows = None):
+    draft = authoring.draft_upload(file, sheet=sheet or None, sample_rows=sample_rows)
+    return draft.as_dict()
+
+
+@router.post(
+    "/validate",
+    auth=ingestion_token,
+    response={200: ValidateOut, 401: Detail, 404: Detail, 413: Detail, 422: Detail},
+    summary="Score a file against a definition without recording anything (dry run)",
+    description="Give the file and either `definition_id` (a stored schema definition) or "
+    "`definition` (the definition's JSON as a string). Answers the report ingestion would "
+    "record: score, passed, deductions and metrics with their evidence. Nothing is written "
+    "and nothing is read from S3. 404: no such definition; 413: the file is larger than "
+    "MAX_FILE_SIZE_MB; 422: the definition is missing, given twice or invalid.",
+    openapi_extra=_example(VALIDATE_EXAMPLE),
+)
+def validate(
+    request,
+    file: Sample,
+    definition_id: DefinitionId = None,
+    definition: InlineDefinition = None,
+):
+    report = authoring.validate_upload(file, definition_id=definition_id, definition=definition)
+    return report.as_dict()

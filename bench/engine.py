@@ -1,0 +1,261 @@
+"""Benchmark the validation engine against a plain pyarrow.csv.read_csv of the same files.
+
+    python -m bench.engine [--sizes 100000,1000000,10000000] [--repeat 3] [--xlsx-rows 100000]
+
+Files are generated once (fixed seed) under `.bench/` and reused: columns
+id,station,reading,observed_at,status,note with a few nulls, duplicate ids, out-of-range
+readings and other faults injected, checked against a definition that exercises all five
+categories. Every measurement runs in a fresh subprocess; times are medians, peak RSS the
+largest of the runs. `ratio` is the engine's time over pyarrow's read of the same file,
+measured in the same run: the machine's load changes both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+FOLDER = Path(".bench")
+SEED = 20_240_601
+DEFAULT_SIZES = (100_000, 1_000_000, 10_000_000)
+GENERATE_BATCH_ROWS = 1_000_000
+EPOCH_2020 = 1_577_836_800
+FOUR_YEARS_SECONDS = 4 * 365 * 86_400
+MIB = 1024 * 1024
+
+BENCH_DEFINITION: dict[str, Any] = {
+    "strict": True,
+    "columns": [
+        {"name": "id", "type": "integer", "required": True, "unique": True},
+        {"name": "station", "type": "string", "required": True, "pattern": "^ST-[0-9]{3}$"},
+        {"name": "reading", "type": "number", "min": 0, "max": 500},
+        {"name": "observed_at", "type": "datetime", "required": True, "min": "2020-01-01T00:00:00"},
+        {"name": "status", "type": "string", "allowed": ["ok", "warn", "error"]},
+        {"name": "note", "type": "string"},
+    ],
+}
+# Share of rows given each fault.
+FAULTS = {
+    "duplicate_id": 0.0001,
+    "null_station": 0.0005,
+    "bad_station": 0.0001,
+    "out_of_range": 0.0005,
+    "not_a_number": 0.00005,
+    "too_early": 0.0001,
+    "unknown_status": 0.0001,
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    options = _arguments(argv)
+    if options.child:
+        print(json.dumps(_child(options.child, Path(options.path))))
+        return
+    options.folder.mkdir(exist_ok=True)
+    print(f"engine benchmark, Python {sys.version.split()[0]}, median of {options.repeat}")
+    print(_table_header())
+    for rows in options.sizes:
+        path = csv_file(options.folder, rows)
+        print(_table_row(rows, path, _measure(path, options.repeat)), flush=True)
+    if options.xlsx_rows:
+        path = xlsx_file(options.folder, options.xlsx_rows)
+        runs = [_run("engine", path) for _ in range(options.repeat)]
+        seconds = statistics.median(run["seconds"] for run in runs)
+        peak = max(run["peak_rss_mib"] for run in runs)
+        print(
+            f"xlsx {options.xlsx_rows:,} rows ({path.stat().st_size / MIB:.1f} MB): "
+            f"{seconds:.2f} s, {options.xlsx_rows / seconds:,.0f} rows/s, peak RSS {peak:.0f} MiB, "
+            f"score {runs[0]['score']}"
+        )
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.engine", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--sizes",
+        type=_sizes,
+        default=DEFAULT_SIZES,
+        help="comma-separated row counts (default 100000,1000000,10000000)",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--xlsx-rows", type=int, default=100_000, help="0 skips the xlsx timing")
+    parser.add_argument("--folder", type=Path, default=FOLDER, help="where files are generated")
+    parser.add_argument("--child", choices=["engine", "pyarrow"], help=argparse.SUPPRESS)
+    parser.add_argument("--path", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    return tuple(int(part.replace("_", "")) for part in text.split(",") if part.strip())
+
+
+def _measure(path: Path, repeat: int) -> dict[str, Any]:
+    engine, baseline = [], []
+    for _ in range(repeat):
+        baseline.append(_run("pyarrow", path))
+        engine.append(_run("engine", path))
+    return {
+        "engine": statistics.median(run["seconds"] for run in engine),
+        "pyarrow": statistics.median(run["seconds"] for run in baseline),
+        "peak_rss_mib": max(run["peak_rss_mib"] for run in engine),
+        "score": engine[0]["score"],
+        "deductions": engine[0]["deductions"],
+    }
+
+
+def _run(kind: str, path: Path) -> dict[str, Any]:
+    command = [sys.executable, "-m", "bench.engine", "--child", kind, "--path", str(path)]
+    completed = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def _child(kind: str, path: Path) -> dict[str, Any]:
+    """Run one measurement in this (fresh) process."""
+    if kind == "pyarrow":
+        import pyarrow.csv
+
+        started = time.perf_counter()
+        table = pyarrow.csv.read_csv(path)
+        seconds = time.perf_counter() - started
+        result: dict[str, Any] = {"rows": table.num_rows}
+    else:
+        from ingestion.core import score_file
+        from schemas.definition import parse_definition
+
+        definition = parse_definition(BENCH_DEFINITION)
+        started = time.perf_counter()
+        report = score_file(path, definition, name_hint=path.name)
+        seconds = time.perf_counter() - started
+        result = {
+            "rows": report.metrics["row_count"],
+            "score": report.score,
+            "deductions": report.deductions,
+        }
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {**result, "seconds": seconds, "peak_rss_mib": peak}
+
+
+def _table_header() -> str:
+    return (
+        f"{'rows':>12} {'MB':>8} {'engine s':>9} {'rows/s':>11} {'MB/s':>7} "
+        f"{'peak RSS':>9} {'pyarrow s':>10} {'ratio':>6} {'score':>6}"
+    )
+
+
+def _table_row(rows: int, path: Path, measured: dict[str, Any]) -> str:
+    megabytes = path.stat().st_size / MIB
+    seconds = measured["engine"]
+    return (
+        f"{rows:>12,} {megabytes:>8.1f} {seconds:>9.2f} {rows / seconds:>11,.0f} "
+        f"{megabytes / seconds:>7.1f} {measured['peak_rss_mib']:>6.0f} MiB "
+        f"{measured['pyarrow']:>10.2f} {seconds / measured['pyarrow']:>5.1f}x "
+        f"{measured['score']:>6}"
+    )
+
+
+def csv_file(folder: Path, rows: int) -> Path:
+    """Return the generated CSV of `rows` rows, writing it first if it is not there."""
+    path = folder / f"readings_{rows}.csv"
+    if path.exists():
+        return path
+    import pyarrow.csv
+
+    partial = path.with_suffix(".partial")
+    options = pyarrow.csv.WriteOptions(quoting_style="none")
+    writer = None
+    for start in range(0, rows, GENERATE_BATCH_ROWS):
+        batch = _batch(start, min(GENERATE_BATCH_ROWS, rows - start))
+        if writer is None:
+            writer = pyarrow.csv.CSVWriter(str(partial), batch.schema, write_options=options)
+        writer.write(batch)
+    if writer is not None:
+        writer.close()
+    partial.rename(path)
+    return path
+
+
+def _batch(start: int, count: int) -> Any:
+    """Rows start..start+count of the benchmark table, all as strings, faults injected."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rng = np.random.default_rng(SEED + start)
+    ids = np.arange(start + 1, start + count + 1, dtype=np.int64)
+    repeat = _faulty(rng, count, "duplicate_id") & (ids > 1)
+    ids[repeat] = rng.integers(1, ids[repeat], dtype=np.int64) if repeat.any() else ids[repeat]
+    station = pc.binary_join_element_wise(
+        "ST-", pc.utf8_lpad(pa.array(rng.integers(0, 1000, count)).cast(pa.string()), 3, "0"), ""
+    )
+    station = _replace(station, _faulty(rng, count, "bad_station"), "st-12")
+    station = _replace(station, _faulty(rng, count, "null_station"), "")
+    readings = np.round(rng.random(count) * 500, 2)
+    wrong = _faulty(rng, count, "out_of_range")
+    readings[wrong] = np.round(500 + rng.random(int(wrong.sum())) * 500, 2)
+    reading = _replace(
+        pa.array(readings).cast(pa.string()), _faulty(rng, count, "not_a_number"), "err"
+    )
+    seconds = EPOCH_2020 + rng.integers(0, FOUR_YEARS_SECONDS, count)
+    seconds[_faulty(rng, count, "too_early")] -= FOUR_YEARS_SECONDS
+    observed = pc.strftime(pa.array(seconds, pa.timestamp("s")), format="%Y-%m-%dT%H:%M:%S")
+    status = pc.take(pa.array(["ok", "warn", "error"]), pa.array(rng.integers(0, 3, count)))
+    status = _replace(status, _faulty(rng, count, "unknown_status"), "unknown")
+    notes = pa.array(rng.integers(0, 997, count)).cast(pa.string())
+    note = pc.if_else(
+        pa.array(rng.random(count) < 0.7), "", pc.binary_join_element_wise("note ", notes, "")
+    )
+    columns = [pa.array(ids).cast(pa.string()), station, reading, observed, status, note]
+    names = [column["name"] for column in BENCH_DEFINITION["columns"]]
+    return pa.record_batch(columns, names=names)
+
+
+def _faulty(rng: Any, count: int, fault: str) -> Any:
+    return rng.random(count) < FAULTS[fault]
+
+
+def _replace(values: Any, mask: Any, text: str) -> Any:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.if_else(pa.array(mask), text, values)
+
+
+def xlsx_file(folder: Path, rows: int) -> Path:
+    """Return the generated workbook of `rows` rows (native cells), writing it if missing."""
+    path = folder / f"readings_{rows}.xlsx"
+    if path.exists():
+        return path
+    import datetime as dt
+
+    import openpyxl
+
+    batch = _batch(0, rows).to_pydict()
+    # A normal workbook, as Excel writes it: shared strings and the dimension up front.
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Readings"
+    names = list(batch)
+    sheet.append(names)
+    for index in range(rows):
+        row = [batch[name][index] for name in names]
+        row[0] = int(row[0])
+        row[2] = float(row[2]) if row[2] != "err" else row[2]
+        row[3] = dt.datetime.fromisoformat(row[3])
+        sheet.append([None if value == "" else value for value in row])
+    partial = path.with_suffix(".partial")
+    workbook.save(partial)
+    partial.rename(path)
+    return path
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""The demo's database side, run by `dev.demo` as a child process with the demo's environment.
+
+    python -m dev.demo_data seed --bucket NAME      # the agency, definitions and monitoring files
+    python -m dev.demo_data report --bucket NAME --output PATH   # each sample's latest run as JSON
+
+Rows are written through the ORM exactly as bms-admin would hold them; the pipeline that scores
+the files is the production one, reached through the HTTP service.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from service.bootstrap import configure_environment
+
+
+def seed(bucket: str) -> None:
+    """Create the agency, the schema definitions and one active monitoring file per sample."""
+    from django.db import transaction
+
+    from dev.samples import AGENCY_NAME, AGENCY_SLUG, DEFINITIONS, DESCRIPTIONS, KEY_PREFIX, SAMPLES
+    from ingestion.models import Agency, MonitoringFile, MonitoringFileSchemaDefinition
+
+    with transaction.atomic():
+        agency = Agency.objects.create(slug=AGENCY_SLUG, name=AGENCY_NAME)
+        definitions = {
+            name: MonitoringFileSchemaDefinition.objects.create(
+                name=name, description=DESCRIPTIONS[name], definition=body
+            )
+            for name, body in DEFINITIONS.items()
+        }
+        for sample in SAMPLES:
+            MonitoringFile.objects.create(
+                file_name=sample.name,
+                s3_url=f"s3://{bucket}/{KEY_PREFIX}",
+                range="daily",
+                is_active=True,
+                agency=agency,
+                agency_slug=agency.slug,
+                notify_slack=False,
+                is_missing=True,
+                schema_definition=definitions[sample.definition],
+            )
+
+
+def report(bucket: str) -> list[dict[str, Any]]:
+    """Return each sample's latest recorded run (run_id None when it has none)."""
+    from dev.samples import SAMPLES
+    from ingestion.models import MonitoringFileRun
+    from ingestion.results import failed_evidence
+    from ingestion.services import IngestionResult
+
+    rows = []
+    for sample in SAMPLES:
+        run = (
+            MonitoringFileRun.objects.filter(monitoring_file__file_name=sample.name)
+            .select_related("data_quality")
+            .order_by("-id")
+            .first()
+        )
+        quality = getattr(run, "data_quality", None) if run else None
+        row: dict[str, Any] = {"file": sample.name, "key": sample.key, "run_id": None}
+        if quality is not None:
+            result = IngestionResult(
+                bucket=bucket,
+                key=sample.key,
+                status="processed",
+                monitoring_file_id=run.monitoring_file_id,
+                run_id=run.id,
+                score=quality.score,
+                passed=quality.passed,
+                deductions=quality.deductions,
+                metrics=quality.metrics,
+            )
+            row.update(
+                run_id=run.id,
+                score=quality.score,
+                passed=quality.passed,
+                failed=list(quality.deductions),
+                evidence=failed_evidence(result),
+            )
+        rows.append(row)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dev.demo_data", description=__doc__)
+    parser.add_argument("action", choices=("seed", "report"))
+    parser.add_argument("--bucket", required=True)
+    parser.add_argument("--output", type=Path, help="report: write the JSON here")
+    args = parser.parse_args(argv)
+
+    configure_environment()
+    import django
+
+    django.setup()
+    if args.action == "seed":
+        seed(args.bucket)
+        return 0
+    document = json.dumps(report(args.bucket), indent=2)
+    if args.output:
+        args.output.write_text(document + "\n", encoding="utf-8")
+    else:
+        sys.stdout.write(document + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
