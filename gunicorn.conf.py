@@ -13,6 +13,8 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from service.env import env_choice, env_int, env_str
+
 PROJECT_ROOT = Path(__file__).resolve().parent
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 DEFAULT_PORT = 8000
@@ -24,27 +26,6 @@ MAX_REQUESTS_JITTER = 100
 
 # Like manage.py and asgi.py: a local `.env` fills in what the real environment does not set.
 load_dotenv(PROJECT_ROOT / ".env", override=False)
-
-
-def _env_int(name: str, default: int, *, minimum: int = 1, maximum: int | None = None) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number (got {raw!r})") from None
-    if value < minimum or (maximum is not None and value > maximum):
-        upper = f" and at most {maximum}" if maximum is not None else ""
-        raise ValueError(f"{name} must be at least {minimum}{upper} (got {value})")
-    return value
-
-
-def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
-    value = os.environ.get(name, "").strip().lower() or default
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(choices)} (got {value!r})")
-    return value
 
 
 def cgroup_cpu_limit(root: Path = CGROUP_ROOT) -> float | None:
@@ -113,15 +94,15 @@ def logging_config(level: str, log_format: str) -> dict:
 
 
 # --- Server -------------------------------------------------------------------------------
-bind = [f"0.0.0.0:{_env_int('PORT', DEFAULT_PORT, maximum=65535)}"]
+bind = [f"0.0.0.0:{env_int('PORT', DEFAULT_PORT, minimum=1, maximum=65535)}"]
 wsgi_app = "service.asgi:application"
 # uvicorn's own gunicorn worker (uvicorn.workers) is deprecated in favour of uvicorn-worker.
 worker_class = "uvicorn_worker.UvicornWorker"
-workers = _env_int("WEB_CONCURRENCY", container_cpu_count())
+workers = env_int("WEB_CONCURRENCY", container_cpu_count(), minimum=1)
 # Under uvicorn workers `timeout` is how long a worker's event loop may stay silent before gunicorn
 # kills it (uvicorn has no per-request limit). As `graceful_timeout` the same value bounds how long
 # a stopping worker may finish the requests it holds, so it must cover the largest allowed file.
-timeout = _env_int("GUNICORN_TIMEOUT", DEFAULT_TIMEOUT_SECONDS)
+timeout = env_int("GUNICORN_TIMEOUT", DEFAULT_TIMEOUT_SECONDS, minimum=1)
 graceful_timeout = timeout
 max_requests = MAX_REQUESTS
 max_requests_jitter = MAX_REQUESTS_JITTER
@@ -132,15 +113,15 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 control_socket_disable = True
 
 # --- Logs ---------------------------------------------------------------------------------
-loglevel = _env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error", "critical"))
+loglevel = env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error", "critical"))
 logconfig_dict = logging_config(
-    loglevel.upper(), _env_choice("LOG_FORMAT", "json", ("json", "text"))
+    loglevel.upper(), env_choice("LOG_FORMAT", "json", ("json", "text"))
 )
 
 # --- Prometheus multiprocess mode ---------------------------------------------------------
 # prometheus_client's own variable: when set, each worker writes its values to files there and
 # /metrics adds them up. The folder must start empty and forget the workers that exited.
-PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR")
 
 
 def on_starting(server) -> None:

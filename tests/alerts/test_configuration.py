@@ -8,7 +8,7 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 
-from service import settings as service_settings
+from service import env as service_env
 from tests.foundation.test_settings import run_manage
 
 ALERTS_OFF = "SLACK_WEBHOOK_URL is not set: Slack alerts are off"
@@ -41,4 +41,4 @@ def test_a_run_url_without_the_run_id_placeholder_stops_start_up():
 def test_the_grace_time_is_a_whole_number_of_minutes_not_below_zero(monkeypatch):
     monkeypatch.setenv("MISSING_GRACE_MINUTES", "-5")
     with pytest.raises(ImproperlyConfigured, match="MISSING_GRACE_MINUTES must be at least 0"):
-        service_settings.env_int("MISSING_GRACE_MINUTES", 60, minimum=0)
+        service_env.env_int("MISSING_GRACE_MINUTES", 60, minimum=0)

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from gunicorn.config import Config
 
 from service.logs import JsonFormatter
@@ -88,7 +89,7 @@ def test_the_environment_sets_port_workers_and_timeouts():
     ],
 )
 def test_it_refuses_malformed_values_naming_the_variable(env, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ImproperlyConfigured, match=message):
         load(**env)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from service import env as service_env
 from service import settings as service_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -33,33 +34,33 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
 )
 def test_env_bool_reads_the_usual_spellings(monkeypatch, raw, expected):
     monkeypatch.setenv("SOME_FLAG", raw)
-    assert service_settings.env_bool("SOME_FLAG", True) is expected
+    assert service_env.env_bool("SOME_FLAG", True) is expected
 
 
 def test_env_bool_names_the_variable_when_the_value_is_malformed(monkeypatch):
     monkeypatch.setenv("DJANGO_DEBUG", "maybe")
     with pytest.raises(ImproperlyConfigured, match="DJANGO_DEBUG must be 0 or 1"):
-        service_settings.env_bool("DJANGO_DEBUG", False)
+        service_env.env_bool("DJANGO_DEBUG", False)
 
 
 def test_env_int_refuses_words_and_values_below_the_minimum(monkeypatch):
     monkeypatch.setenv("MAX_FILE_SIZE_MB", "lots")
     with pytest.raises(ImproperlyConfigured, match="MAX_FILE_SIZE_MB must be a whole number"):
-        service_settings.env_int("MAX_FILE_SIZE_MB", 1024, minimum=1)
+        service_env.env_int("MAX_FILE_SIZE_MB", 1024, minimum=1)
     monkeypatch.setenv("MAX_FILE_SIZE_MB", "0")
     with pytest.raises(ImproperlyConfigured, match="MAX_FILE_SIZE_MB must be at least 1"):
-        service_settings.env_int("MAX_FILE_SIZE_MB", 1024, minimum=1)
+        service_env.env_int("MAX_FILE_SIZE_MB", 1024, minimum=1)
 
 
 def test_env_list_splits_on_commas_and_drops_blanks(monkeypatch):
     monkeypatch.setenv("ALLOWED_BUCKETS", " a, b ,,c ")
-    assert service_settings.env_list("ALLOWED_BUCKETS") == ["a", "b", "c"]
+    assert service_env.env_list("ALLOWED_BUCKETS") == ["a", "b", "c"]
 
 
 def test_an_unknown_time_zone_is_refused(monkeypatch):
     monkeypatch.setenv("QUALITY_TIME_ZONE", "Mars/Olympus")
     with pytest.raises(ImproperlyConfigured, match="QUALITY_TIME_ZONE is not a known time zone"):
-        service_settings.env_time_zone("QUALITY_TIME_ZONE", "UTC")
+        service_env.env_time_zone("QUALITY_TIME_ZONE", "UTC")
 
 
 def test_the_unix_socket_database_url_keeps_its_socket_folder(monkeypatch):
