@@ -28,6 +28,7 @@ from ingestion.core import QualityReport, score_file
 from ingestion.core.drafting import Draft, DraftError, draft_definition
 from ingestion.errors import IngestionError
 from ingestion.models import MonitoringFileSchemaDefinition
+from ingestion.services import invalid_definition_detail
 from schemas.definition import DefinitionError, SchemaDefinition, parse_definition
 
 logger = logging.getLogger(__name__)
@@ -191,8 +192,7 @@ def _stored_definition(definition_id: int) -> SchemaDefinition:
     try:
         return parse_definition(stored.definition)
     except DefinitionError as exc:
-        # The same words as ingestion's `rejected` detail for this definition.
-        raise InvalidDefinition(f"schema definition {definition_id} is invalid: {exc}") from None
+        raise InvalidDefinition(invalid_definition_detail(definition_id, exc)) from None
 
 
 def _inline_definition(definition: str | Mapping[str, Any]) -> SchemaDefinition:

@@ -137,7 +137,7 @@ def _run_pipeline(
                 "problem": str(exc),
             },
         )
-        detail = f"schema definition {monitoring_file.schema_definition_id} is invalid: {exc}"
+        detail = invalid_definition_detail(monitoring_file.schema_definition_id, exc)
         return _result(
             bucket, key, "rejected", monitoring_file_id=monitoring_file.id, detail=detail
         ), None
@@ -160,6 +160,11 @@ def load_definition(monitoring_file: MonitoringFile) -> SchemaDefinition | None:
     if monitoring_file.schema_definition is None:
         return None
     return parse_definition(monitoring_file.schema_definition.definition)
+
+
+def invalid_definition_detail(definition_id: int | None, problem: DefinitionError) -> str:
+    """The one wording of "this stored definition cannot be used", for results and 422s."""
+    return f"schema definition {definition_id} is invalid: {problem}"
 
 
 def object_source(info: s3.ObjectInfo) -> dict[str, Any]:

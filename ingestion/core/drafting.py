@@ -21,7 +21,8 @@ Rules (each column's explanation says which applied):
 - min/max: the sample's range, for integer, number, date and datetime columns.
 - allowed: string columns with at most `MAX_ALLOWED` distinct values over at least
   `MIN_ROWS_FOR_ALLOWED` values; pattern `[0-9]{n}` for string columns of digits only.
-- strict: true, with the detected delimiter and encoding (text) or sheet (workbooks).
+- strict: true, with the detected delimiter and encoding (text) or sheet (workbooks); text that
+  is not valid UTF-8 is read as cp1252, else latin-1. Unnamed columns are left out, strict off.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ MIN_ROWS_FOR_KEY = 50
 # float64 holds 15 significant digits exactly; a longer run of digits would change as a number.
 MAX_EXACT_DIGITS = 15
 MAX_SHOWN_CHARS = 40
+# Values of a chunk a type is first tried on: a wrong type is usually ruled out by then.
+PROBE_ROWS = 1024
 LEADING_ZERO = r"^[+-]?0[0-9]"
 NEGATIVE_ZERO = r"^-0$"
 LONG_DIGITS = rf"^[+-]?[0-9]{{{MAX_EXACT_DIGITS + 1},}}"
@@ -211,15 +214,31 @@ class _Column:
             self.notes.append(note)
 
     def _check_kinds(self, trimmed: pa.Array) -> None:
-        # The engine's own reading, on values already trimmed and without nulls.
+        integers = None
         for kind in list(self.possible):
-            read = read_column(trimmed, ColumnDefinition(self.name, kind), NULL_SET)
-            valid, typed = read.valid, read.typed
-            if not valid.all():
-                shown = _shown(trimmed[int(np.argmin(valid))].as_py())
-                self._rule_out(kind, shown)
-            elif kind in BOUNDED_KINDS:
+            if kind == "number" and integers is not None:
+                # Every integer is a number: its bounds follow without reading the chunk again.
+                _widen(self.low, self.high, kind, integers.astype(np.float64))
+                continue
+            typed = self._typed(trimmed, kind)
+            if typed is not None and kind in BOUNDED_KINDS:
                 _widen(self.low, self.high, kind, typed)
+            if typed is not None and kind == "integer":
+                integers = typed
+
+    def _typed(self, trimmed: pa.Array, kind: str) -> np.ndarray | None:
+        """Read the values as `kind` (a head first: most types fail on it); None rules it out.
+
+        This is the engine's own reading, on values already trimmed and without nulls.
+        """
+        for values in (trimmed.slice(0, PROBE_ROWS), trimmed):
+            read = read_column(values, ColumnDefinition(self.name, kind), NULL_SET)
+            if not read.valid.all():
+                self._rule_out(kind, _shown(values[int(np.argmin(read.valid))].as_py()))
+                return None
+            if len(values) == len(trimmed):
+                return read.typed
+        return None
 
     def _track_booleans(self, trimmed: pa.Array) -> None:
         if "boolean" not in self.possible:

@@ -58,3 +58,24 @@ def test_the_database_going_away_mid_write_leaves_no_partial_rows(bucket):
     assert MonitoringFileDataQuality.objects.count() == 0
     # The next delivery reconnects and records the object.
     assert process_s3_file(bucket=BUCKET, key=KEY).status == "processed"
+
+
+def test_the_database_going_away_mid_request_answers_503_with_no_partial_rows(
+    bucket, client, settings
+):
+    settings.INGESTION_API_TOKEN = "token"
+    make_monitoring_file(schema_definition=make_definition())
+    put_object(KEY)
+
+    with database_outage_after_run_insert():
+        response = client.post(
+            "/api/trigger-ingestion/",
+            data={"bucket": BUCKET, "key": KEY},
+            content_type="application/json",
+            HTTP_AUTHORIZATION="Bearer token",
+        )
+
+    assert response.status_code == 503
+    assert response.json()["detail"].startswith("the database is unavailable")
+    assert MonitoringFileRun.objects.count() == 0
+    assert MonitoringFileDataQuality.objects.count() == 0
