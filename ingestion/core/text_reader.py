@@ -5,8 +5,9 @@ content, sniffs the delimiter and counts the header's fields. pyarrow's streamin
 parses every record as strings, header included, in blocks of a fixed size, in a thread ahead of
 the checks; records with the wrong number of fields come back through its invalid-row handler
 and are put back in place: a short row gets nulls, a whitespace-only line is skipped like a blank
-line (in a one-column file it is a row with a null cell), a long row is a format failure. A `LineScanner` reads the text a second time (from the page cache), beside
-the parser, to find blank lines, so that every row gets the line number a person sees.
+line (in a one-column file it is a row with a null cell), a long row is a format failure.
+A `LineScanner` reads the text a second time (from the page cache), beside the parser, to find
+blank lines and quoted regions, so that every row gets the line number a person sees.
 """
 
 from __future__ import annotations
