@@ -52,7 +52,7 @@ def report(bucket: str) -> list[dict[str, Any]]:
     from dev.samples import SAMPLES
     from ingestion.models import MonitoringFileRun
     from ingestion.results import failed_evidence
-    from ingestion.services import IngestionResult
+    from ingestion.services import recorded_result
 
     rows = []
     for sample in SAMPLES:
@@ -65,17 +65,7 @@ def report(bucket: str) -> list[dict[str, Any]]:
         quality = getattr(run, "data_quality", None) if run else None
         row: dict[str, Any] = {"file": sample.name, "key": sample.key, "run_id": None}
         if quality is not None:
-            result = IngestionResult(
-                bucket=bucket,
-                key=sample.key,
-                status="processed",
-                monitoring_file_id=run.monitoring_file_id,
-                run_id=run.id,
-                score=quality.score,
-                passed=quality.passed,
-                deductions=quality.deductions,
-                metrics=quality.metrics,
-            )
+            result = recorded_result(quality)
             row.update(
                 run_id=run.id,
                 score=quality.score,

@@ -149,7 +149,7 @@ def _run_pipeline(
         ), None
     source = object_source(info)
     if not force and (recorded := find_recorded_quality(source)) is not None:
-        return _duplicate(bucket, key, recorded), info.size
+        return _duplicate(recorded), info.size
 
     report = _score_object(info, definition)
     return _persist(monitoring_file, info, source, report, event_time, force), info.size
@@ -221,7 +221,7 @@ def _persist(
         _lock_identity(source)
         # Another delivery of the same object may have committed while this one was scoring.
         if not force and (recorded := find_recorded_quality(source)) is not None:
-            return _duplicate(info.bucket, info.key, recorded)
+            return _duplicate(recorded)
         run = MonitoringFileRun.objects.create(
             monitoring_file=monitoring_file,
             file_size=info.size,
@@ -284,19 +284,33 @@ def _ignored(record: ObjectEvent) -> IngestionResult:
     return _result(record.bucket, record.key, "ignored", detail=detail)
 
 
-def _duplicate(bucket: str, key: str, recorded: MonitoringFileDataQuality) -> IngestionResult:
+def recorded_result(
+    recorded: MonitoringFileDataQuality, *, status: Status = "processed", detail: str = ""
+) -> IngestionResult:
+    """The result of a run already in the database, as the pipeline reported (or reports) it."""
     run = recorded.monitoring_file_run
-    return _result(
-        bucket,
-        key,
-        "duplicate",
+    source = recorded.metrics.get("source", {})
+    return IngestionResult(
+        bucket=source.get("bucket", ""),
+        key=source.get("key", ""),
+        status=status,
         monitoring_file_id=run.monitoring_file_id,
         run_id=run.id,
         score=recorded.score,
         passed=recorded.passed,
         deductions=recorded.deductions,
         metrics=recorded.metrics,
-        detail=f"this version of the object was already recorded as run {run.id}",
+        detail=detail,
+    )
+
+
+def _duplicate(recorded: MonitoringFileDataQuality) -> IngestionResult:
+    # The identity includes bucket and key, so the recorded source names this very object.
+    run_id = recorded.monitoring_file_run_id
+    return recorded_result(
+        recorded,
+        status="duplicate",
+        detail=f"this version of the object was already recorded as run {run_id}",
     )
 
 
