@@ -26,6 +26,7 @@ class IngestionResultOut(Schema):
     deductions: dict | None = None
     metrics: dict | None = None
     detail: str = ""
+    file_size: int | None = None
 
 
 class TriggerOut(Schema):

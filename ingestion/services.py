@@ -57,6 +57,7 @@ class IngestionResult:
     deductions: dict | None = None
     metrics: dict | None = None
     detail: str = ""
+    file_size: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -96,21 +97,20 @@ def process_s3_file(
     """Score one S3 object and record the run; raise SourceUnavailable when S3 or the DB is down."""
     started = time.monotonic()
     result: IngestionResult | None = None
-    file_size: int | None = None
     try:
         with _database_errors_as_unavailable():
-            result, file_size = _run_pipeline(bucket, key, event_time, force)
+            result = _run_pipeline(bucket, key, event_time, force)
     finally:
-        _log_outcome(bucket, key, result, time.monotonic() - started, file_size)
+        _log_outcome(bucket, key, result, time.monotonic() - started)
     alerts.alert_on_result(result)
     return result
 
 
 def _run_pipeline(
     bucket: str, key: str, event_time: datetime | None, force: bool
-) -> tuple[IngestionResult, int | None]:
+) -> IngestionResult:
     if settings.ALLOWED_BUCKETS and bucket not in settings.ALLOWED_BUCKETS:
-        return _result(bucket, key, "rejected", detail="bucket is not in ALLOWED_BUCKETS"), None
+        return _result(bucket, key, "rejected", detail="bucket is not in ALLOWED_BUCKETS")
     resolution = resolve_monitoring_file(bucket, key)
     if resolution.status != "matched":
         if resolution.candidate_ids:
@@ -119,10 +119,9 @@ def _run_pipeline(
                 extra={"bucket": bucket, "key": key, "candidates": list(resolution.candidate_ids)},
             )
         mf_id = resolution.monitoring_file.id if resolution.monitoring_file else None
-        unresolved = _result(
+        return _result(
             bucket, key, resolution.status, monitoring_file_id=mf_id, detail=resolution.reason
         )
-        return unresolved, None
     monitoring_file = resolution.monitoring_file
     try:
         definition = load_definition(monitoring_file)
@@ -140,19 +139,19 @@ def _run_pipeline(
         detail = invalid_definition_detail(monitoring_file.schema_definition_id, exc)
         return _result(
             bucket, key, "rejected", monitoring_file_id=monitoring_file.id, detail=detail
-        ), None
+        )
 
     info = s3.head_object(bucket, key)
     if info is None:
         return _result(
             bucket, key, "not_found", monitoring_file_id=monitoring_file.id, detail="no such object"
-        ), None
+        )
     source = object_source(info)
     if not force and (recorded := find_recorded_quality(source)) is not None:
-        return _duplicate(recorded), info.size
+        return _duplicate(recorded)
 
     report = _score_object(info, definition)
-    return _persist(monitoring_file, info, source, report, event_time, force), info.size
+    return _persist(monitoring_file, info, source, report, event_time, force)
 
 
 def load_definition(monitoring_file: MonitoringFile) -> SchemaDefinition | None:
@@ -248,6 +247,7 @@ def _persist(
         passed=report.passed,
         deductions=report.deductions,
         metrics=metrics,
+        file_size=info.size,
     )
 
 
@@ -301,6 +301,7 @@ def recorded_result(
         deductions=recorded.deductions,
         metrics=recorded.metrics,
         detail=detail,
+        file_size=source.get("size"),
     )
 
 
@@ -319,7 +320,6 @@ def _log_outcome(
     key: str,
     result: IngestionResult | None,
     duration: float,
-    file_size: int | None,
 ) -> None:
     status = result.status if result else "error"
     context = {
@@ -339,7 +339,7 @@ def _log_outcome(
     telemetry.record_outcome(
         status=status,
         duration_seconds=duration,
-        file_size=file_size,
+        file_size=result.file_size if result else None,
         score=result.score if result and status == "processed" else None,
         failed_categories=failed,
     )
