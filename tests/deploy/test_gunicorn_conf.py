@@ -11,7 +11,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -24,6 +23,7 @@ from gunicorn.config import Config
 from service.logs import JsonFormatter
 from tests.deploy.test_dockerfile import healthcheck_code
 from tests.foundation.test_env_example import READ_PATTERN
+from tests.polling import wait_until
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONF = PROJECT_ROOT / "gunicorn.conf.py"
@@ -193,17 +193,17 @@ def get(url: str) -> tuple[int, str, str]:
 
 
 def wait_until_live(server: subprocess.Popen, base: str) -> None:
-    deadline = time.monotonic() + START_DEADLINE_SECONDS
-    while time.monotonic() < deadline:
+    def answers() -> bool:
         assert server.poll() is None, "gunicorn exited while starting"
         try:
             get(f"{base}/api/health/live")
-            return
         except urllib.error.HTTPError:
             raise  # the app answered, wrongly: no point in waiting
         except OSError:
-            time.sleep(0.3)
-    pytest.fail("gunicorn did not answer /api/health/live in time")
+            return False
+        return True
+
+    wait_until(answers, START_DEADLINE_SECONDS, "gunicorn to answer /api/health/live")
 
 
 def test_gunicorn_serves_the_app_and_logs_every_line_as_json(tmp_path):

@@ -86,15 +86,6 @@ def receive_within(client, queue_url: str, seconds: float) -> list[dict]:
     return []
 
 
-def wait_until(condition: Callable[[], Any], seconds: float = 10, what: str = "condition") -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
-
-
 def run_worker(
     queue_url: str,
     handler: Handler | None = None,

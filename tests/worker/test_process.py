@@ -22,7 +22,7 @@ from django.db import connection
 
 from ingestion.models import MonitoringFileRun
 from tests.builders import BUCKET, CLEAN_CSV, make_definition, make_monitoring_file, s3_notification
-from tests.worker.conftest import wait_until
+from tests.polling import wait_until
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 KEY = "acme/stations.csv"

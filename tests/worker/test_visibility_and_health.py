@@ -11,7 +11,8 @@ from django.core.management import CommandError, call_command
 from ingestion import sqs
 from ingestion.worker import Verdict
 from tests.builders import s3_notification
-from tests.worker.conftest import queue_depth, run_worker, send, wait_until
+from tests.polling import wait_until
+from tests.worker.conftest import queue_depth, run_worker, send
 
 VISIBILITY_TIMEOUT = 2
 
