@@ -40,7 +40,6 @@ BINARY_MAGICS: tuple[tuple[bytes, str], ...] = (
     (b"\xfd7zXZ\x00", "an xz archive"),
     (b"\x28\xb5\x2f\xfd", "a zstd archive"),
     (b"PAR1", "a Parquet file"),
-    (b"SQLite format 3\x00", "an SQLite database"),
     (b"<?xml", "an XML document"),
     (b"<!DOCTYPE html", "an HTML page"),
     (b"<html", "an HTML page"),
