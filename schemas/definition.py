@@ -333,7 +333,8 @@ def _parse_null_values(raw: Any) -> tuple[str, ...]:
         raise DefinitionError("definition: null_values must be a list of strings")
     if not all(isinstance(value, str) for value in raw):
         raise DefinitionError("definition: null_values must contain only strings")
-    return tuple(dict.fromkeys(raw))
+    # Cells are compared after trimming, so a null value is kept trimmed, as `allowed` is.
+    return tuple(dict.fromkeys(value.strip() for value in raw))
 
 
 def _parse_primary_key(raw: Any, names: tuple[str, ...]) -> tuple[str, ...]:

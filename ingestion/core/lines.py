@@ -105,7 +105,12 @@ class LineTracker:
     def _drop_quoted_blanks(
         self, base: np.ndarray, breaks: np.ndarray, starts: np.ndarray
     ) -> np.ndarray:
-        """Forget "blank lines" that are empty lines inside a quoted multi-line value."""
+        """Leave out "blank lines" that are empty lines inside a quoted multi-line value.
+
+        Only this preview leaves them out: a preview may be made with breaks not yet counted,
+        and a real blank line it mistook for a quoted one must still be there for the next.
+        `commit` forgets every blank line of the records it moves past.
+        """
         blanks = self._blanks
         while True:
             owner = np.searchsorted(starts, blanks, side="right") - 1
@@ -114,7 +119,6 @@ class LineTracker:
             first, spans = starts[owner[valid]], breaks[owner[valid]]
             inside[valid] = (blanks[valid] > first) & (blanks[valid] <= first + spans)
             if not inside.any():
-                self._blanks = blanks
                 return starts
             first_owner = owner[np.flatnonzero(inside)[0]]
             blanks = blanks[~(inside & (owner == first_owner))]

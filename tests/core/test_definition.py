@@ -72,6 +72,11 @@ def test_given_null_values_replace_the_default_list():
     )
 
 
+def test_null_values_are_kept_trimmed_as_cells_are_compared():
+    raw = {"null_values": [" NA ", "NA", "-"], "columns": [{"name": "a"}]}
+    assert parse_definition(raw).null_values == ("NA", "-")
+
+
 def test_a_datetime_bound_may_be_a_bare_date_or_carry_a_zone():
     parsed = parse_definition(
         {

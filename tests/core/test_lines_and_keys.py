@@ -38,6 +38,13 @@ def test_an_empty_line_inside_a_quoted_value_is_not_a_blank_line():
     assert place(tracker, [0, 2, 0, 0]) == [1, 2, 5, 7]
 
 
+def test_a_preview_with_breaks_not_yet_counted_forgets_no_blank_line():
+    tracker = LineTracker()
+    tracker.add_blank_lines([4, 6])
+    tracker.preview(np.asarray([0, 0, 3], dtype=np.int64))
+    assert place(tracker, [3, 0, 0]) == [1, 5, 7]
+
+
 def test_rejected_rows_are_put_back_between_kept_rows():
     order = RecordOrder()
     order.add_rejected([RejectedRow(3, 1, "x"), RejectedRow(6, 1, "y")])

@@ -206,6 +206,16 @@ def test_a_quoted_value_spanning_lines_keeps_later_line_numbers_exact(tmp_path):
     assert rows == [5, 8]
 
 
+def test_line_numbers_stay_exact_with_short_rows_blank_lines_and_quoted_empty_lines(tmp_path):
+    text = (
+        'id,name,note\n1,"m\nl",v\n2,"m\n\nl","m\n\nl"\n\n,"short"\n'
+        '4,"m\nl",""\n,"m\n\nl"\n6,"m\nl","m\nl"\n,b,c\n'
+    )
+    report = read(write_text(tmp_path, text))
+    rows = [sample["row"] for sample in report.metrics["completeness"]["samples"]["id"]]
+    assert rows == [10, 13, 19]
+
+
 def test_line_numbers_stay_exact_across_parse_blocks(tmp_path, monkeypatch):
     monkeypatch.setattr(limits, "BLOCK_BYTES", 4096)
     monkeypatch.setattr(limits, "SCAN_BYTES", 1000)

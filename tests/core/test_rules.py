@@ -232,3 +232,12 @@ def test_null_values_replace_the_defaults_but_blank_stays_null(tmp_path):
     report = score("csv", tmp_path, [["-"], [" "], ["NULL"]], spec, header=["n"])
     assert report.metrics["completeness"]["null_counts"] == {"n": 2}
     assert report.metrics["bounds_range"]["violations"] == {"n": {"type": 1}}
+
+
+@pytest.mark.parametrize("kind", ["string", "integer"])
+@pytest.mark.parametrize("other", ["1", " 1"])
+def test_a_padded_null_value_is_null_whatever_the_column_and_its_neighbours(tmp_path, kind, other):
+    spec = definition(column("n", kind, required=True), null_values=[" NA "])
+    report = score("csv", tmp_path, [[" NA "], [other]], spec, header=["n"])
+    assert report.deductions == {"completeness": 20}, report.metrics
+    assert report.metrics["completeness"]["null_counts"] == {"n": 1}
