@@ -11,6 +11,7 @@ Forms understood (the HTTP endpoint and the SQS worker share this parser):
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,8 @@ from ingestion.errors import InvalidEvent
 
 EventKind = Literal["direct", "s3", "sns", "eventbridge", "test"]
 _PREVIEW_CHARS = 200
+_FRACTION = re.compile(r"\.(\d+)")
+_COMPACT_ZONE = re.compile(r"([+-]\d{2})(\d{2})$")
 
 
 @dataclass(frozen=True)
@@ -151,9 +154,20 @@ def _parse_time(raw: Any, where: str) -> datetime | None:
     if raw in (None, ""):
         return None
     try:
-        moment = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(_normalise_iso(str(raw)))
     except ValueError:
         raise InvalidEvent(f"{where} {raw!r} is not an ISO 8601 time") from None
     if moment.tzinfo is None:
         raise InvalidEvent(f"{where} {raw!r} has no time zone")
     return moment
+
+
+def _normalise_iso(text: str) -> str:
+    """Rewrite ISO 8601 spellings Python 3.10's fromisoformat refuses into ones it reads.
+
+    It takes only 3 or 6 fraction digits and `+HH:MM` zones; emitters also send `Z`, 1 to 9
+    fraction digits and `+HHMM`.
+    """
+    text = text.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    text = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text, count=1)
+    return _COMPACT_ZONE.sub(r"\1:\2", text)

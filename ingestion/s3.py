@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from ingestion.aws import make_client
 from ingestion.errors import SourceUnavailable
@@ -47,6 +47,10 @@ def head_object(bucket: str, key: str) -> ObjectInfo | None:
         if _error_code(exc) in _NOT_FOUND_CODES:
             return None
         raise SourceUnavailable(f"S3 refused HEAD s3://{bucket}/{key}: {_error_code(exc)}") from exc
+    except ParamValidationError:
+        # A name S3 would refuse (e.g. "Bad Bucket!") can hold no object. Retrying cannot help,
+        # so it must not pass for an outage (a 503, a message left for the DLQ).
+        return None
     except BotoCoreError as exc:
         raise SourceUnavailable(f"S3 is unreachable: {exc}") from exc
     return ObjectInfo(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.db import InterfaceError, OperationalError
 from ninja import NinjaAPI
 
 from api.definitions import router as definitions_router
@@ -34,3 +35,11 @@ def ingestion_error(request, exc: IngestionError):
     if exc.status_code >= 500:
         logger.warning("request failed", extra={"error": exc.message, **exc.extra})
     return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def database_unavailable(request, exc: Exception):
+    # A read endpoint losing the database is an outage to retry, not a server bug.
+    logger.warning("database unavailable", extra={"error": str(exc).strip()})
+    return api.create_response(request, {"detail": "the database is unavailable"}, status=503)

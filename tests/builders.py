@@ -133,16 +133,20 @@ def s3_test_event(bucket: str = BUCKET) -> dict:
     }
 
 
+def terminate_backend(pid: int) -> None:
+    """End a database session from another connection, as a server restart would."""
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    with psycopg2.connect(**params) as admin, admin.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
 @contextlib.contextmanager
 def database_outage_after_run_insert() -> Iterator[None]:
     """A real outage: the server ends the writer's session right after a run row is inserted."""
 
     def cut_the_connection(sender, instance, created, **kwargs):
-        pid = connection.connection.info.backend_pid
-        params = connection.get_connection_params()
-        params.pop("cursor_factory", None)
-        with psycopg2.connect(**params) as admin, admin.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        terminate_backend(connection.connection.info.backend_pid)
 
     post_save.connect(cut_the_connection, sender=MonitoringFileRun)
     try:

@@ -141,6 +141,12 @@ def test_a_body_that_is_no_known_form_is_422_with_a_clear_detail(client, bucket,
     assert detail in response.json()["detail"]
 
 
+def test_a_bucket_name_s3_would_refuse_is_not_found_not_a_503_to_retry(client, watched):
+    response = post(client, {"bucket": "Not A Bucket!", "key": "acme/stations.csv"})
+    assert response.status_code == 200
+    assert response.json()["results"][0]["status"] == "not_found"
+
+
 def test_s3_unreachable_is_503_so_the_caller_retries(client, watched, settings):
     from ingestion import s3
 

@@ -130,3 +130,30 @@ def test_the_s3_test_event_has_nothing_to_process():
 def test_malformed_bodies_are_refused_with_a_clear_reason(body, message):
     with pytest.raises(InvalidEvent, match=re.escape(message)):
         parse_event(body)
+
+
+@pytest.mark.parametrize(
+    "event_time",
+    [
+        "2026-11-25T08:15:00Z",
+        "2026-11-25T08:15:00.1Z",
+        "2026-11-25T08:15:00.000Z",
+        "2026-11-25T08:15:00.123456789Z",
+        "2026-11-25T08:15:00+0000",
+        "2026-11-25T09:15:00+01:00",
+    ],
+)
+def test_event_times_in_every_common_iso_spelling_are_read(event_time):
+    body = s3_notification("a.csv")
+    body["Records"][0]["eventTime"] = event_time
+    [record] = parse_event(body).records
+    assert record.event_time.replace(microsecond=0) == datetime(
+        2026, 11, 25, 8, 15, tzinfo=timezone.utc
+    )
+
+
+def test_an_event_time_without_a_zone_is_refused():
+    body = s3_notification("a.csv")
+    body["Records"][0]["eventTime"] = "2026-11-25T08:15:00"
+    with pytest.raises(InvalidEvent, match="has no time zone"):
+        parse_event(body)

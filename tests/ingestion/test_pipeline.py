@@ -151,6 +151,13 @@ def test_a_missing_object_is_not_found(watched):
     assert MonitoringFileRun.objects.count() == 0
 
 
+@pytest.mark.parametrize("missing_bucket", ["no-such-bucket", "Not A Bucket!"])
+def test_a_bucket_that_does_not_or_cannot_exist_is_not_found(watched, missing_bucket):
+    result = process_s3_file(bucket=missing_bucket, key=KEY)
+    assert (result.status, result.monitoring_file_id) == ("not_found", watched.id)
+    assert MonitoringFileRun.objects.count() == 0
+
+
 def test_a_bucket_outside_allowed_buckets_is_rejected_before_anything_is_read(
     watched, settings, monkeypatch
 ):

@@ -6,7 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connections
+from django.db import connection, connections
 
 from ingestion.errors import SourceUnavailable
 from ingestion.models import MonitoringFileDataQuality, MonitoringFileRun
@@ -17,6 +17,7 @@ from tests.builders import (
     make_definition,
     make_monitoring_file,
     put_object,
+    terminate_backend,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -79,3 +80,18 @@ def test_the_database_going_away_mid_request_answers_503_with_no_partial_rows(
     assert response.json()["detail"].startswith("the database is unavailable")
     assert MonitoringFileRun.objects.count() == 0
     assert MonitoringFileDataQuality.objects.count() == 0
+
+
+def test_a_read_endpoint_losing_the_database_answers_503_not_500(client, settings):
+    settings.INGESTION_API_TOKEN = "token"
+    connection.ensure_connection()
+    terminate_backend(connection.connection.info.backend_pid)
+
+    try:
+        response = client.get("/api/runs/1", HTTP_AUTHORIZATION="Bearer token")
+    finally:
+        # Django closes a broken connection when a request finishes; the test client does not.
+        connection.close()
+
+    assert response.status_code == 503
+    assert response.json() == {"detail": "the database is unavailable"}

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from ingestion import s3
+from ingestion.management.commands.process_file import Command as ProcessFile
 from ingestion.models import MonitoringFileRun
 from tests.builders import BUCKET, NULLS_CSV, make_definition, make_monitoring_file, put_object
 
@@ -67,3 +68,16 @@ def test_s3_unreachable_is_a_one_line_command_error(watched, settings):
         run_command("--bucket", BUCKET, "--key", KEY)
     assert "S3" in str(error.value)
     assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--bucket", BUCKET], ["--key", KEY], ["--bucket", BUCKET, "--key", KEY, "--bogus"]],
+)
+def test_wrong_arguments_from_the_command_line_exit_1_with_one_line(argv, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        ProcessFile().run_from_argv(["manage.py", "process_file", *argv])
+    assert exit_.value.code == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "process_file: error:" in error

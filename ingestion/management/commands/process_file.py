@@ -14,6 +14,17 @@ from ingestion.services import process_s3_file
 class Command(BaseCommand):
     help = "Score one S3 object and record the run, as the HTTP endpoint and worker do."
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        if parser.called_from_command_line:
+            # Wrong arguments are a failure like any other: exit 1 with one line, no usage dump
+            # (argparse would print the usage and exit 2).
+            def one_line_error(message: str):
+                parser.exit(1, f"{parser.prog}: error: {message} (see --help)\n")
+
+            parser.error = one_line_error
+        return parser
+
     def add_arguments(self, parser):
         parser.add_argument("--bucket", required=True)
         parser.add_argument("--key", required=True, help="the key as stored (not URL-encoded)")
