@@ -28,7 +28,6 @@ from typing import Any, Literal, NoReturn
 ColumnType = Literal["string", "integer", "number", "boolean", "date", "datetime"]
 COLUMN_TYPES: tuple[str, ...] = ("string", "integer", "number", "boolean", "date", "datetime")
 NUMERIC_TYPES = frozenset({"integer", "number"})
-TEMPORAL_TYPES = frozenset({"date", "datetime"})
 
 DEFAULT_NULL_VALUES: tuple[str, ...] = ("", "NULL", "null", "N/A", "#N/A", "NaN", "None")
 SNIFFED_DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
@@ -79,10 +78,6 @@ class ColumnDefinition:
     max: Bound | None = None
     allowed: tuple[str, ...] | None = None
     pattern: str | None = None
-
-    @property
-    def has_bounds(self) -> bool:
-        return self.min is not None or self.max is not None
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,6 @@ class TableInfo:
     """What a reader knows once the header is read; `format` goes into the report's metrics."""
 
     header: tuple[str, ...] = ()
-    header_line: int = 1
     format: dict[str, Any] = field(default_factory=dict)
 
 

@@ -89,14 +89,13 @@ class WorkbookTable:
         self._closers.clear()
 
     def _read_header(self) -> None:
-        for number, cells in self._rows:
+        for _line, cells in self._rows:
             if _is_blank(cells):
                 continue
             names = [_as_text(cell) or "" for cell in cells]
             while names and not names[-1].strip():
                 names.pop()
             self.info.header = tuple(name.strip().strip("\ufeff").strip() for name in names)
-            self.info.header_line = number
             self._converters = [self._converter(name) for name in self.info.header]
             return
         raise FormatError("no header row: the sheet is empty")

@@ -18,7 +18,6 @@ MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
 MIX_2 = np.uint64(0x94D049BB133111EB)
 ONE = np.uint64(1)
-ALL_BITS = np.uint64(0xFFFFFFFFFFFFFFFF)
 # A new run is merged into the previous one while that one is at most this many times larger.
 MERGE_FACTOR = 2
 # A byte map of integer keys may cost this much per distinct key, or this much in all.

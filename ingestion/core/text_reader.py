@@ -361,7 +361,6 @@ class TextTable:
             if not any(value.strip() for value in values):
                 continue
             self.info.header = tuple(_header_name(value) for value in values)
-            self.info.header_line = int(chunk.lines[index])
             return chunk.slice(index + 1, len(chunk))
         return None
 
