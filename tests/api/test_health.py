@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.db import connection
+
+from tests.processes import run_python
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,15 +47,8 @@ def test_ready_answers_503_quickly_when_the_database_is_unreachable():
         "DATABASE_URL": "postgresql://nobody@127.0.0.1:9/nothing",
         "DJANGO_ALLOWED_HOSTS": "testserver",
     }
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    status, seconds, detail = result.stdout.strip().splitlines()[-1].split(" ", 2)
+    output = run_python(script, env, timeout=60)
+    status, seconds, detail = output.strip().splitlines()[-1].split(" ", 2)
     assert status == "503"
     assert float(seconds) < 10
     assert detail.startswith("database unreachable")

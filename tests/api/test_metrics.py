@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from prometheus_client import REGISTRY
 from prometheus_client.utils import floatToGoString
 
 from ingestion.telemetry import record_outcome
+from tests.processes import run_python
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 METRIC_NAMES = (
@@ -97,20 +96,6 @@ SCRAPE = (
     "import django; django.setup(); from django.test import Client; "
     "print(Client().get('/metrics').content.decode())"
 )
-
-
-def run_python(code: str, env: dict) -> str:
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def test_in_multiprocess_mode_metrics_adds_up_every_process(tmp_path):
