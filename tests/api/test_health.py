@@ -1,14 +1,11 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from tests.processes import run_python
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_live_answers_while_the_process_runs(client):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from prometheus_client import REGISTRY
 from prometheus_client.utils import floatToGoString
@@ -11,7 +10,6 @@ from prometheus_client.utils import floatToGoString
 from ingestion.telemetry import record_outcome
 from tests.processes import run_python
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 METRIC_NAMES = (
     "ingestion_objects_total",
     "ingestion_processing_duration_seconds",
