@@ -133,6 +133,16 @@ class ValidateOut(Schema):
     metrics: dict
 
 
+# metrics["format"] of a plain CSV file, as the engine reports it.
+CSV_FORMAT_EXAMPLE = {
+    "type": "csv",
+    "encoding": "utf-8",
+    "bom": False,
+    "delimiter": ",",
+    "compression": None,
+    "sheet": None,
+}
+
 # What POST /api/definitions/draft answers for a small station file, in the OpenAPI document.
 DRAFT_EXAMPLE = {
     "definition": {
@@ -170,14 +180,7 @@ DRAFT_EXAMPLE = {
         "required. 3 distinct values. Few distinct values, so allowed lists all 3.",
     },
     "row_count": 120,
-    "format": {
-        "type": "csv",
-        "encoding": "utf-8",
-        "bom": False,
-        "delimiter": ",",
-        "compression": None,
-        "sheet": None,
-    },
+    "format": CSV_FORMAT_EXAMPLE,
     "warnings": [],
 }
 
@@ -189,14 +192,7 @@ VALIDATE_EXAMPLE = {
     "metrics": {
         "row_count": 120,
         "column_count": 4,
-        "format": {
-            "type": "csv",
-            "encoding": "utf-8",
-            "bom": False,
-            "delimiter": ",",
-            "compression": None,
-            "sheet": None,
-        },
+        "format": CSV_FORMAT_EXAMPLE,
         "format_parsing": {"checked": True, "passed": True},
         "schema_validation": {
             "checked": True,

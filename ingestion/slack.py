@@ -102,12 +102,7 @@ def failed_run_message(
     checks = "\n".join(f"• {_escape(line)}" for line in evidence) or "• (no evidence recorded)"
     blocks = [
         _header(title),
-        _fields(
-            ("Agency", _escape(agency)),
-            ("File", _escape(file_name)),
-            ("Object", f"`s3://{_escape(bucket)}/{_escape(key)}`"),
-            ("Score", verdict),
-        ),
+        _fields(*_object_fields(agency, file_name, bucket, key), ("Score", verdict)),
         _section(f"*Failed checks*\n{checks}"),
         _run_context(run_id),
     ]
@@ -122,11 +117,7 @@ def rejected_message(
     title = f"Object rejected: {agency} / {file_name}"
     blocks = [
         _header(title),
-        _fields(
-            ("Agency", _escape(agency)),
-            ("File", _escape(file_name)),
-            ("Object", f"`s3://{_escape(bucket)}/{_escape(key)}`"),
-        ),
+        _fields(*_object_fields(agency, file_name, bucket, key)),
         _section(f"*Problem*\n{_escape(problem)}"),
     ]
     return _message(f"{title}. {problem}", blocks)
@@ -150,6 +141,14 @@ def missing_file_message(
         ),
     ]
     return _message(f"{title}: no {range_name} file for {expected}.", blocks)
+
+
+def _object_fields(agency: str, file_name: str, bucket: str, key: str) -> list[tuple[str, str]]:
+    return [
+        ("Agency", _escape(agency)),
+        ("File", _escape(file_name)),
+        ("Object", f"`s3://{_escape(bucket)}/{_escape(key)}`"),
+    ]
 
 
 def _message(text: str, blocks: list[dict[str, Any]]) -> Message:
