@@ -6,8 +6,8 @@ from ninja import Router
 
 from api.auth import ingestion_token
 from api.payloads import TRIGGER_BODY_EXAMPLES, Detail, TriggerOut
-from ingestion.events import parse_event
-from ingestion.services import process_event
+from ingestion.pipeline.events import parse_event
+from ingestion.pipeline.services import process_event
 
 router = Router(tags=["ingestion"])
 

@@ -51,8 +51,7 @@ def report(bucket: str) -> list[dict[str, Any]]:
     """Return each sample's latest recorded run (run_id None when it has none)."""
     from dev.samples import SAMPLES
     from ingestion.models import MonitoringFileRun
-    from ingestion.results import failed_evidence
-    from ingestion.services import recorded_result
+    from ingestion.pipeline.results import failed_evidence, recorded_result
 
     rows = []
     for sample in SAMPLES:

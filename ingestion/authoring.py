@@ -28,7 +28,7 @@ from ingestion.core import QualityReport, score_file
 from ingestion.core.drafting import Draft, DraftError, draft_definition
 from ingestion.errors import IngestionError
 from ingestion.models import MonitoringFileSchemaDefinition
-from ingestion.services import invalid_definition_detail
+from ingestion.pipeline.services import invalid_definition_detail
 from schemas.definition import DefinitionError, SchemaDefinition, parse_definition
 
 logger = logging.getLogger(__name__)

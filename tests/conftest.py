@@ -45,7 +45,7 @@ def aws(monkeypatch, settings):
     """S3 and SQS from moto, in-process; the service's cached clients are rebuilt inside it."""
     from moto import mock_aws
 
-    from ingestion import s3
+    from ingestion.pipeline import s3
 
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",

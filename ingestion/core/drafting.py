@@ -39,12 +39,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.core.chunks import Chunk, TableInfo
+from ingestion.core.checks.keys import SeenKeys, hash_strings
+from ingestion.core.checks.values import EPOCH, EPOCH_DATE, read_column, to_numpy
 from ingestion.core.errors import EngineUnavailable, FormatError
-from ingestion.core.keys import SeenKeys, hash_strings
 from ingestion.core.limits import DEFAULT_CHUNK_ROWS
-from ingestion.core.readers import WORKBOOK_KINDS, open_table
-from ingestion.core.values import EPOCH, EPOCH_DATE, read_column, to_numpy
+from ingestion.core.readers.chunks import Chunk, TableInfo
+from ingestion.core.readers.table import WORKBOOK_KINDS, open_table
 from schemas.definition import (
     BOOLEAN_TRUE,
     DEFAULT_ENCODING,

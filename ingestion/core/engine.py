@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ingestion.core.checks import Validator
+from ingestion.core.checks.validator import Validator
 from ingestion.core.errors import EngineUnavailable, FormatError
 from ingestion.core.limits import DEFAULT_CHUNK_ROWS, DEFAULT_SAMPLE_CAP
-from ingestion.core.readers import open_table
+from ingestion.core.readers.table import open_table
 from ingestion.core.report import QualityReport, build_report, format_failure_report
 from schemas.definition import SchemaDefinition
 

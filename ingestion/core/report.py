@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ingestion.core import limits
-from ingestion.core.checks import BOUNDS_RULES, SchemaFindings, Tally, Validator
+from ingestion.core.checks.validator import BOUNDS_RULES, SchemaFindings, Tally, Validator
 from ingestion.core.scoring import (
     BOUNDS_RANGE,
     CATEGORIES,

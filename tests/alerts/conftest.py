@@ -14,7 +14,7 @@ def slack_webhook(settings, monkeypatch):
     """SLACK_WEBHOOK_URL set and answered 200 "ok" by `responses`; yields the mock to inspect."""
     from moto.core.models import override_responses_real_send
 
-    from ingestion import slack
+    from ingestion.notify import slack
 
     settings.SLACK_WEBHOOK_URL = WEBHOOK
     settings.BMS_ADMIN_RUN_URL = ""

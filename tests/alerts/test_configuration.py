@@ -22,7 +22,7 @@ def test_without_a_webhook_start_up_says_once_that_alerts_are_off():
 
 def test_with_a_webhook_start_up_says_nothing_about_alerts(settings, caplog):
     settings.SLACK_WEBHOOK_URL = "https://hooks.slack.test/services/T/B/x"
-    with caplog.at_level(logging.INFO, logger="ingestion.alerts"):
+    with caplog.at_level(logging.INFO, logger="ingestion.notify.alerts"):
         apps.get_app_config("ingestion").ready()
     assert ALERTS_OFF not in caplog.text
 

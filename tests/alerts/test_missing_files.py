@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from ingestion.models import MonitoringFile, MonitoringFileRun
-from ingestion.services import process_s3_file
+from ingestion.pipeline.services import process_s3_file
 from tests.alerts.conftest import answer
 from tests.builders import BUCKET, CLEAN_CSV, make_monitoring_file, put_object
 
@@ -220,7 +220,7 @@ def test_without_a_webhook_files_are_still_flagged(check, settings, slack_webhoo
 def test_a_slack_outage_still_flags_the_file_and_is_logged(check, slack_webhook, caplog):
     answer(slack_webhook, 500, 500)
     row = watched("daily")
-    with caplog.at_level(logging.WARNING, logger="ingestion.slack"):
+    with caplog.at_level(logging.WARNING, logger="ingestion.notify.slack"):
         assert count(check(NOW), "newly missing") == 1
     assert is_missing(row)
     [record] = [r for r in caplog.records if r.message == "slack alert not delivered"]
@@ -229,7 +229,7 @@ def test_a_slack_outage_still_flags_the_file_and_is_logged(check, slack_webhook,
 
 def test_unknown_ranges_are_skipped_with_one_warning_per_file(check, slack_webhook, caplog):
     odd = [watched("quarterly"), watched("on demand")]
-    with caplog.at_level(logging.WARNING, logger="ingestion.missing"):
+    with caplog.at_level(logging.WARNING, logger="ingestion.notify.missing"):
         output = check(NOW)
     assert (count(output, "skipped (unknown range)"), count(output, "newly missing")) == (2, 0)
     warnings = [r for r in caplog.records if r.message.startswith("unknown range")]

@@ -12,7 +12,7 @@ import requests
 from django.db import connection, transaction
 
 from ingestion.models import MonitoringFileDataQuality, MonitoringFileRun
-from ingestion.services import process_s3_file
+from ingestion.pipeline.services import process_s3_file
 from tests.alerts.conftest import RUN_URL, WEBHOOK, answer
 from tests.builders import (
     BUCKET,
@@ -178,7 +178,7 @@ def test_a_slack_failure_leaves_the_run_recorded_and_the_result_unchanged(
     answer(slack_webhook, failure, failure)
     put_object(KEY, FAILING_CSV)
     with (
-        caplog.at_level(logging.WARNING, logger="ingestion.slack"),
+        caplog.at_level(logging.WARNING, logger="ingestion.notify.slack"),
         django_capture_on_commit_callbacks(execute=True),
     ):
         result = process_s3_file(bucket=BUCKET, key=KEY)

@@ -8,7 +8,7 @@ import logging
 import pytest
 import requests
 
-from ingestion import slack
+from ingestion.notify import slack
 from tests.alerts.conftest import RUN_URL, WEBHOOK, answer
 
 
@@ -58,7 +58,7 @@ def test_nothing_is_posted_without_a_webhook(slack_webhook, settings):
 
 def test_a_500_is_retried_once_then_logged_without_raising(slack_webhook, caplog):
     answer(slack_webhook, 500, 500)
-    with caplog.at_level(logging.WARNING, logger="ingestion.slack"):
+    with caplog.at_level(logging.WARNING, logger="ingestion.notify.slack"):
         delivered = slack.post(a_failed_run_message(), context={"run_id": 42})
     assert delivered is False
     assert len(slack_webhook.calls) == slack.ATTEMPTS == 2

@@ -148,7 +148,7 @@ def test_a_bucket_name_s3_would_refuse_is_not_found_not_a_503_to_retry(client, w
 
 
 def test_s3_unreachable_is_503_so_the_caller_retries(client, watched, settings):
-    from ingestion import s3
+    from ingestion.pipeline import s3
 
     settings.AWS_ENDPOINT_URL = "http://127.0.0.1:9"
     s3.client.cache_clear()

@@ -45,7 +45,7 @@ def upload_folder(settings, tmp_path):
 @pytest.fixture
 def no_s3(monkeypatch):
     """Fail the test if anything asks for an S3 client."""
-    from ingestion import s3
+    from ingestion.pipeline import s3
 
     def refuse():
         raise AssertionError("S3 was used")

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from ingestion.services import process_s3_file
+from ingestion.pipeline.services import process_s3_file
 from tests.authoring.conftest import post, row_counts, upload
 from tests.authoring.samples import FAULTY_CSV, SAMPLE_CSV
 from tests.builders import (

@@ -6,8 +6,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from ingestion.core.keys import DenseKeys, SeenKeys, hash_strings
-from ingestion.core.lines import LineTracker, RecordOrder, RejectedRow
+from ingestion.core.checks.keys import DenseKeys, SeenKeys, hash_strings
+from ingestion.core.readers.lines import LineTracker, RecordOrder, RejectedRow
 
 
 def place(tracker, breaks):

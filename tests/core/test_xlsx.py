@@ -13,8 +13,8 @@ import pytest
 
 from ingestion.core import score_file
 from ingestion.core.errors import FormatError
-from ingestion.core.excel_reader import _as_text
-from ingestion.core.xlsx import open_sheet
+from ingestion.core.readers.workbook import _as_text
+from ingestion.core.readers.xlsx import open_sheet
 from tests.core.conftest import column, definition, write_xlsx
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -183,13 +183,13 @@ def test_an_excel_package_scores_like_its_csv(tmp_path):
 
 
 def test_an_unfamiliar_layout_falls_back_to_openpyxl(tmp_path, monkeypatch):
-    from ingestion.core import excel_reader
-    from ingestion.core.xlsx import WorkbookLayoutError
+    from ingestion.core.readers import workbook
+    from ingestion.core.readers.xlsx import WorkbookLayoutError
 
     def unfamiliar(archive, wanted):
         raise WorkbookLayoutError("layout not known")
 
-    monkeypatch.setattr(excel_reader, "open_sheet", unfamiliar)
+    monkeypatch.setattr(workbook, "open_sheet", unfamiliar)
     spec = definition(column("id", "integer", required=True))
     report = score_file(write_xlsx(tmp_path, [["id"], [1], [None], ["x"], [None, None], [4]]), spec)
     assert report.metrics["completeness"]["samples"] == {}

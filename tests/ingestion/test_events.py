@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 
 from ingestion.errors import InvalidEvent
-from ingestion.events import parse_event
+from ingestion.pipeline.events import parse_event
 from tests.builders import eventbridge_event, s3_notification, s3_test_event, sns_envelope
 
 

@@ -7,10 +7,10 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from ingestion import services
 from ingestion.errors import SourceUnavailable
 from ingestion.models import MonitoringFile, MonitoringFileDataQuality, MonitoringFileRun
-from ingestion.services import process_s3_file
+from ingestion.pipeline import services
+from ingestion.pipeline.services import process_s3_file
 from tests.builders import (
     BUCKET,
     CLEAN_CSV,
@@ -172,7 +172,7 @@ def test_an_invalid_definition_is_rejected_and_logged_with_its_id(bucket, caplog
     definition = make_definition({"columns": [{"name": "id", "type": "uuid"}]})
     make_monitoring_file(schema_definition=definition)
     put_object(KEY)
-    with caplog.at_level(logging.ERROR, logger="ingestion.services"):
+    with caplog.at_level(logging.ERROR, logger="ingestion.pipeline.services"):
         result = process_s3_file(bucket=BUCKET, key=KEY)
     assert result.status == "rejected"
     assert f"schema definition {definition.id} is invalid" in result.detail
@@ -199,7 +199,7 @@ def test_an_object_over_the_size_limit_is_recorded_as_a_format_failure_without_d
 
 
 def test_s3_unreachable_raises_source_unavailable_and_writes_nothing(watched, settings):
-    from ingestion import s3
+    from ingestion.pipeline import s3
 
     settings.AWS_ENDPOINT_URL = "http://127.0.0.1:9"
     s3.client.cache_clear()
@@ -210,7 +210,7 @@ def test_s3_unreachable_raises_source_unavailable_and_writes_nothing(watched, se
 
 def test_one_log_line_per_object_carries_the_context(watched, caplog):
     put_object(KEY)
-    with caplog.at_level(logging.INFO, logger="ingestion.services"):
+    with caplog.at_level(logging.INFO, logger="ingestion.pipeline.services"):
         result = process_s3_file(bucket=BUCKET, key=KEY)
     [line] = [r for r in caplog.records if r.message == "object processed"]
     assert (line.bucket, line.key, line.monitoring_file_id, line.run_id, line.status) == (

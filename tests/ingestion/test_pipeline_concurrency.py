@@ -10,7 +10,7 @@ from django.db import connection, connections
 
 from ingestion.errors import SourceUnavailable
 from ingestion.models import MonitoringFileDataQuality, MonitoringFileRun
-from ingestion.services import process_s3_file
+from ingestion.pipeline.services import process_s3_file
 from tests.builders import (
     BUCKET,
     database_outage_after_run_insert,

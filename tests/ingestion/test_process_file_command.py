@@ -8,9 +8,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from ingestion import s3
 from ingestion.management.commands.process_file import Command as ProcessFile
 from ingestion.models import MonitoringFileRun
+from ingestion.pipeline import s3
 from tests.builders import BUCKET, NULLS_CSV, make_definition, make_monitoring_file, put_object
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingestion.resolver import resolve_monitoring_file, s3_url_contains
+from ingestion.pipeline.resolver import resolve_monitoring_file, s3_url_contains
 from tests.builders import BUCKET, make_agency, make_monitoring_file
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from ingestion import sqs
-from ingestion.worker import Handler, InProcess, Worker, WorkerOptions
+from ingestion.worker import sqs
+from ingestion.worker.handlers import Handler, InProcess
+from ingestion.worker.loop import Worker, WorkerOptions
 
 TEST_WAIT_SECONDS = 1
 # Far below the worker's production backoff so an outage test does not wait seconds per retry.

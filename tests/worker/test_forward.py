@@ -9,9 +9,9 @@ import socket
 import pytest
 import responses
 
-from ingestion.events import parse_event
 from ingestion.models import MonitoringFileDataQuality, MonitoringFileRun
-from ingestion.worker import ForwardToService, trigger_url
+from ingestion.pipeline.events import parse_event
+from ingestion.worker.handlers import ForwardToService, trigger_url
 from tests.builders import make_definition, make_monitoring_file, put_object, s3_notification
 from tests.worker.conftest import queue_depth, run_worker, send
 

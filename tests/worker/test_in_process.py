@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from ingestion.models import MonitoringFile, MonitoringFileDataQuality, MonitoringFileRun
-from ingestion.worker import InProcess, Verdict
+from ingestion.worker.handlers import InProcess, Verdict
 from tests.builders import (
     database_outage_after_run_insert,
     eventbridge_event,

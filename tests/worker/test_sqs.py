@@ -7,7 +7,8 @@ import dataclasses
 import pytest
 from django.core.management import CommandError, call_command
 
-from ingestion import aws, sqs
+from ingestion import aws
+from ingestion.worker import sqs
 from tests.worker.conftest import queue_depth, send
 
 

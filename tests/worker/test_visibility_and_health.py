@@ -8,8 +8,8 @@ import time
 import pytest
 from django.core.management import CommandError, call_command
 
-from ingestion import sqs
-from ingestion.worker import Verdict
+from ingestion.worker import sqs
+from ingestion.worker.handlers import Verdict
 from tests.builders import s3_notification
 from tests.polling import wait_until
 from tests.worker.conftest import queue_depth, run_worker, send

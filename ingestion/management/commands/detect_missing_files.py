@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from ingestion.missing import detect_missing_files
+from ingestion.notify.missing import detect_missing_files
 
 
 def parse_now(text: str) -> datetime:

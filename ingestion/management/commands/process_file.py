@@ -7,8 +7,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from ingestion.errors import IngestionError
-from ingestion.results import describe_result
-from ingestion.services import process_s3_file
+from ingestion.pipeline.results import describe_result
+from ingestion.pipeline.services import process_s3_file
 
 
 class Command(BaseCommand):

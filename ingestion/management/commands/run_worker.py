@@ -14,8 +14,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ingestion import sqs
-from ingestion.worker import ForwardToService, InProcess, Worker, WorkerOptions
+from ingestion.worker import sqs
+from ingestion.worker.handlers import ForwardToService, InProcess
+from ingestion.worker.loop import Worker, WorkerOptions
 
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 

@@ -22,9 +22,9 @@ import numpy as np
 import pyarrow as pa
 
 from ingestion.core import limits
-from ingestion.core.chunks import Chunk, TableInfo
 from ingestion.core.errors import EngineUnavailable, FormatError
-from ingestion.core.xlsx import WorkbookLayoutError, number_text, open_sheet
+from ingestion.core.readers.chunks import Chunk, TableInfo
+from ingestion.core.readers.xlsx import WorkbookLayoutError, number_text, open_sheet
 from schemas.definition import SchemaDefinition
 
 ENCRYPTED_MARKER = "EncryptedPackage".encode("utf-16-le")

@@ -22,9 +22,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingestion.core import limits
-from ingestion.core.chunks import Chunk
-from ingestion.core.keys import DenseKeys, SeenKeys, combine, exact_key, hash_strings
-from ingestion.core.values import ColumnValues, bound_key, full_match, read_column, to_numpy
+from ingestion.core.checks.keys import DenseKeys, SeenKeys, combine, exact_key, hash_strings
+from ingestion.core.checks.values import ColumnValues, bound_key, full_match, read_column, to_numpy
+from ingestion.core.readers.chunks import Chunk
 from schemas.definition import ColumnDefinition, SchemaDefinition
 
 SCHEMA_VALIDATION = "schema_validation"

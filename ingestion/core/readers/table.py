@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingestion.core.chunks import Table
 from ingestion.core.errors import FormatError
-from ingestion.core.excel_reader import WorkbookTable
-from ingestion.core.sources import Detected, detect
-from ingestion.core.text_reader import TextTable, sniff_layout
+from ingestion.core.readers.chunks import Table
+from ingestion.core.readers.content import Detected, detect
+from ingestion.core.readers.text import TextTable, sniff_layout
+from ingestion.core.readers.workbook import WorkbookTable
 from schemas.definition import SchemaDefinition
 
 WORKBOOK_KINDS = frozenset({"xlsx", "xlsm", "xls"})

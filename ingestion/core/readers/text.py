@@ -26,11 +26,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from ingestion.core import limits
-from ingestion.core.chunks import Chunk, TableInfo, rechunk
 from ingestion.core.errors import FormatError
-from ingestion.core.lines import LineTracker, RecordOrder, RejectedRow
-from ingestion.core.prefetch import Prefetcher
-from ingestion.core.sources import LineScanner, ScanState, is_utf8, open_bytes, split_bom
+from ingestion.core.readers.chunks import Chunk, TableInfo, rechunk
+from ingestion.core.readers.compression import open_bytes
+from ingestion.core.readers.content import is_utf8, split_bom
+from ingestion.core.readers.lines import LineTracker, RecordOrder, RejectedRow
+from ingestion.core.readers.prefetch import Prefetcher
+from ingestion.core.readers.scanner import LineScanner, ScanState
 from schemas.definition import DEFAULT_ENCODING, SNIFFED_DELIMITERS
 
 QUOTE = '"'

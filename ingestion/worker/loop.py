@@ -18,144 +18,33 @@ from __future__ import annotations
 
 import collections
 import logging
-import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, fields
-from http import HTTPStatus
 from pathlib import Path
-from typing import Literal
 
-import requests
-from django.db import close_old_connections, connections
+from django.db import connections
 
-from ingestion import sqs
-from ingestion.errors import InvalidEvent, SourceUnavailable
-from ingestion.events import ParsedEvent, body_preview, parse_event
-from ingestion.sqs import Message, QueueUnavailable
-from ingestion.statuses import FINAL_STATUSES
+from ingestion.errors import InvalidEvent
+from ingestion.pipeline.events import ParsedEvent, body_preview, parse_event
+from ingestion.worker import sqs
+from ingestion.worker.flow import (
+    BACKOFF_BASE_SECONDS,
+    BACKOFF_CAP_SECONDS,
+    Backoff,
+    VisibilityHeartbeat,
+)
+from ingestion.worker.handlers import Handler, Verdict
+from ingestion.worker.sqs import Message, QueueUnavailable
 
 logger = logging.getLogger(__name__)
 
-Outcome = Literal["handled", "poison", "retry"]
-
-TRIGGER_PATH = "/api/trigger-ingestion/"
-FORWARD_CONNECT_TIMEOUT_SECONDS = 5
-# The service's own request timeout (gunicorn, 900 s) plus a margin: the visibility heartbeat
-# keeps the message hidden while the worker waits, so this may exceed the visibility timeout.
-FORWARD_READ_TIMEOUT_SECONDS = 930
-# Only an answer about the event itself is permanent. 400 is not: Django answers it for a Host
-# header missing from DJANGO_ALLOWED_HOSTS, a configuration error that would otherwise make the
-# worker delete every message. 401/403 (our token), 404/405 (a wrong URL), 408, 429 and anything
-# else may heal, so those messages stay in the queue and reach the DLQ if they never do.
-PERMANENT_HTTP_STATUSES = frozenset({HTTPStatus.UNPROCESSABLE_ENTITY})
-AUTH_HTTP_STATUSES = frozenset({HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN})
-BACKOFF_BASE_SECONDS = 1.0
-BACKOFF_CAP_SECONDS = 60.0
 SUMMARY_INTERVAL_SECONDS = 60.0
 # How often a stop request is noticed while a long poll runs in its own thread.
 STOP_CHECK_SECONDS = 0.1
-HEARTBEAT_JOIN_SECONDS = 2.0
-_DETAIL_CHARS = 300
-_BACKOFF_MAX_DOUBLINGS = 32
 _SUMMARY_FIELDS = {"handled": "handled", "poison": "poison", "retry": "retried"}
-
-
-@dataclass(frozen=True)
-class Verdict:
-    outcome: Outcome
-    statuses: tuple[str, ...] = ()
-    detail: str = ""
-
-    @classmethod
-    def from_statuses(cls, statuses: Iterable[str]) -> Verdict:
-        statuses = tuple(statuses)
-        unfinished = sorted({s for s in statuses if s not in FINAL_STATUSES})
-        if unfinished:
-            return cls("retry", statuses, f"records without a final status: {unfinished}")
-        return cls("handled", statuses)
-
-
-Handler = Callable[[ParsedEvent, str], Verdict]
-
-
-class InProcess:
-    """Run the pipeline in this process (a long-running one: stale connections are dropped)."""
-
-    mode = "in-process"
-
-    def __call__(self, event: ParsedEvent, body: str) -> Verdict:
-        # Imported here so the forward-mode sidecar never loads the engine (pandas, pyarrow).
-        from ingestion.services import process_event
-
-        close_old_connections()
-        try:
-            results = process_event(event)
-        except SourceUnavailable as exc:
-            return Verdict("retry", detail=exc.message)
-        finally:
-            close_old_connections()
-        return Verdict.from_statuses(result.status for result in results)
-
-
-class ForwardToService:
-    """POST the raw body to the HTTP service's trigger endpoint, as S3 would via a push."""
-
-    mode = "forward"
-
-    def __init__(self, base_url: str, token: str) -> None:
-        self.url = trigger_url(base_url)
-        self.headers = {"Content-Type": "application/json"}
-        if token:
-            self.headers["Authorization"] = f"Bearer {token}"
-
-    def __call__(self, event: ParsedEvent, body: str) -> Verdict:
-        try:
-            response = requests.post(
-                self.url,
-                data=body.encode("utf-8"),
-                headers=self.headers,
-                timeout=(FORWARD_CONNECT_TIMEOUT_SECONDS, FORWARD_READ_TIMEOUT_SECONDS),
-            )
-        except requests.RequestException as exc:
-            # Refused, reset or timed out: a draining or restarting service, never the message.
-            return Verdict("retry", detail=f"the service did not answer: {exc}")
-        return self._verdict(response)
-
-    def _verdict(self, response: requests.Response) -> Verdict:
-        status = response.status_code
-        if status == HTTPStatus.OK:
-            try:
-                return Verdict.from_statuses(r["status"] for r in response.json()["results"])
-            except (ValueError, KeyError, TypeError):
-                return Verdict("retry", detail="the service answered 200 without results")
-        detail = f"the service answered {status}: {_response_detail(response)}"
-        if status in AUTH_HTTP_STATUSES:
-            logger.error(
-                "the service refused the worker's token: check INGESTION_API_TOKEN",
-                extra={"url": self.url, "status": status},
-            )
-        if status in PERMANENT_HTTP_STATUSES:
-            return Verdict("poison", detail=detail)
-        return Verdict("retry", detail=detail)
-
-
-def trigger_url(base_url: str) -> str:
-    """The trigger endpoint under a service base URL (a full endpoint URL is kept as given)."""
-    base = base_url.rstrip("/")
-    if base.endswith(TRIGGER_PATH.rstrip("/")):
-        return f"{base}/"
-    return f"{base}{TRIGGER_PATH}"
-
-
-def _response_detail(response: requests.Response) -> str:
-    try:
-        detail = response.json().get("detail", "")
-    except (ValueError, AttributeError):
-        detail = response.text
-    return str(detail)[:_DETAIL_CHARS]
 
 
 @dataclass(frozen=True)
@@ -191,112 +80,6 @@ class Summary:
     def as_dict(self) -> dict[str, int]:
         with self._lock:
             return {f.name: getattr(self, f.name) for f in fields(self) if f.compare}
-
-
-class Backoff:
-    """Bounded exponential backoff with jitter, shared by every thread of the worker."""
-
-    def __init__(self, base: float, cap: float) -> None:
-        self.base, self.cap = base, cap
-        self._failures = 0
-        self._resume_at = 0.0
-        self._lock = threading.Lock()
-
-    def failed(self) -> float:
-        """Record a failure and return how long to hold off (half fixed, half random)."""
-        with self._lock:
-            # Counting stops at the cap, so a day-long outage cannot overflow the exponent.
-            self._failures = min(self._failures + 1, _BACKOFF_MAX_DOUBLINGS)
-            ceiling = min(self.cap, self.base * 2 ** (self._failures - 1))
-            delay = ceiling / 2 + random.uniform(0, ceiling / 2)
-            self._resume_at = max(self._resume_at, time.monotonic() + delay)
-            return delay
-
-    def succeeded(self) -> None:
-        with self._lock:
-            self._failures = 0
-            self._resume_at = 0.0
-
-    def wait(self, stop: threading.Event) -> bool:
-        """Sleep until the backoff has passed; False when a stop request came first."""
-        while not stop.is_set():
-            with self._lock:
-                remaining = self._resume_at - time.monotonic()
-            if remaining <= 0:
-                return True
-            stop.wait(remaining)
-        return False
-
-
-class VisibilityHeartbeat:
-    """Keep every message in hand hidden: extend its visibility at half of the timeout.
-
-    Messages of a batch wait while earlier ones are processed, and the clock started for all of
-    them at receive, so every received-but-unfinished message is covered, not only the current one.
-    """
-
-    def __init__(
-        self, queue_url: str, timeout: int, *, on_tick: Callable[[bool], None] = lambda _: None
-    ) -> None:
-        self.queue_url, self.timeout = queue_url, timeout
-        self._half = timeout / 2
-        self._tick = min(1.0, max(0.1, timeout / 4))
-        self._on_tick = on_tick
-        self._due: dict[str, tuple[Message, float]] = {}
-        self._lock = threading.Lock()
-        self._halt = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sqs-visibility", daemon=True)
-
-    def start(self) -> None:
-        if self.timeout < 1:
-            logger.warning("the queue's VisibilityTimeout is 0: messages cannot be kept hidden")
-        self._thread.start()
-
-    def close(self) -> None:
-        self._halt.set()
-        if self._thread.is_alive():
-            # Bounded: an extension call stuck on an unreachable SQS must not delay an exit.
-            self._thread.join(timeout=HEARTBEAT_JOIN_SECONDS)
-
-    def hold(self, messages: Iterable[Message], received_at: float) -> None:
-        with self._lock:
-            for message in messages:
-                self._due[message.message_id] = (message, received_at + self._half)
-
-    def drop(self, message: Message) -> None:
-        with self._lock:
-            self._due.pop(message.message_id, None)
-
-    def _run(self) -> None:
-        while not self._halt.wait(self._tick):
-            self._extend_due()
-            with self._lock:
-                in_hand = bool(self._due)
-            self._on_tick(in_hand)
-
-    def _extend_due(self) -> None:
-        if self.timeout < 1:
-            return
-        now = time.monotonic()
-        with self._lock:
-            due = [message for message, at in self._due.values() if at <= now]
-        if not due:
-            return
-        try:
-            failed = set(sqs.change_visibility(self.queue_url, due, self.timeout))
-        except QueueUnavailable as exc:
-            logger.warning("could not extend visibility; trying again", extra={"error": str(exc)})
-            return
-        with self._lock:
-            for message in due:
-                if message.message_id not in self._due:
-                    continue  # finished while the call ran
-                if message.message_id in failed:
-                    # A refused entry (its receipt handle expired) will not succeed later.
-                    del self._due[message.message_id]
-                else:
-                    self._due[message.message_id] = (message, now + self._half)
-        logger.debug("visibility extended", extra={"messages": len(due) - len(failed)})
 
 
 class Worker:

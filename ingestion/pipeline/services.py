@@ -18,7 +18,6 @@ import tempfile
 import time
 import zoneinfo
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -26,13 +25,16 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from ingestion import alerts, s3, telemetry
+from ingestion import telemetry
 from ingestion.core import QualityReport, score_file, unreadable_report
 from ingestion.errors import SourceUnavailable
-from ingestion.events import ObjectEvent, ParsedEvent
 from ingestion.models import MonitoringFile, MonitoringFileDataQuality, MonitoringFileRun
-from ingestion.resolver import resolve_monitoring_file
-from ingestion.statuses import FINAL_STATUSES, Status
+from ingestion.pipeline import s3
+from ingestion.pipeline.events import ObjectEvent, ParsedEvent
+from ingestion.pipeline.listeners import announce
+from ingestion.pipeline.resolver import resolve_monitoring_file
+from ingestion.pipeline.results import IngestionResult, recorded_result
+from ingestion.pipeline.statuses import FINAL_STATUSES, Status
 from schemas.definition import DefinitionError, SchemaDefinition, parse_definition
 
 logger = logging.getLogger(__name__)
@@ -43,24 +45,6 @@ MIB = 1024 * 1024
 # The fields of metrics["source"] that together identify one version of one object.
 IDENTITY_FIELDS = ("bucket", "key", "version_id", "etag", "last_modified")
 _UNFOUND = ("not_found", "unmatched")
-
-
-@dataclass
-class IngestionResult:
-    bucket: str
-    key: str
-    status: Status
-    monitoring_file_id: int | None = None
-    run_id: int | None = None
-    score: int | None = None
-    passed: bool | None = None
-    deductions: dict | None = None
-    metrics: dict | None = None
-    detail: str = ""
-    file_size: int | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def process_event(event: ParsedEvent) -> list[IngestionResult]:
@@ -102,7 +86,7 @@ def process_s3_file(
             result = _run_pipeline(bucket, key, event_time, force)
     finally:
         _log_outcome(bucket, key, result, time.monotonic() - started)
-    alerts.alert_on_result(result)
+    announce(result)
     return result
 
 
@@ -282,27 +266,6 @@ def _result(bucket: str, key: str, status: Status, **fields: Any) -> IngestionRe
 def _ignored(record: ObjectEvent) -> IngestionResult:
     detail = f"{record.event_name or 'the event'} is not an ObjectCreated event"
     return _result(record.bucket, record.key, "ignored", detail=detail)
-
-
-def recorded_result(
-    recorded: MonitoringFileDataQuality, *, status: Status = "processed", detail: str = ""
-) -> IngestionResult:
-    """The result of a run already in the database, as the pipeline reported (or reports) it."""
-    run = recorded.monitoring_file_run
-    source = recorded.metrics.get("source", {})
-    return IngestionResult(
-        bucket=source.get("bucket", ""),
-        key=source.get("key", ""),
-        status=status,
-        monitoring_file_id=run.monitoring_file_id,
-        run_id=run.id,
-        score=recorded.score,
-        passed=recorded.passed,
-        deductions=recorded.deductions,
-        metrics=recorded.metrics,
-        detail=detail,
-        file_size=source.get("size"),
-    )
 
 
 def _duplicate(recorded: MonitoringFileDataQuality) -> IngestionResult:

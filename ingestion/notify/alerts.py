@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, transaction
 
-from ingestion import slack
 from ingestion.core import PASS_SCORE
 from ingestion.models import MonitoringFile
-from ingestion.results import failed_evidence
+from ingestion.notify import slack
+from ingestion.pipeline.results import failed_evidence
 
 if TYPE_CHECKING:
-    from ingestion.missing import Period
-    from ingestion.services import IngestionResult
+    from ingestion.periods import Period
+    from ingestion.pipeline.results import IngestionResult
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,52 @@
+"""Decompressed bytes of a file: gzip guarded against bombs, every gzip error a FormatError."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from pathlib import Path
+from typing import BinaryIO
+
+from ingestion.core import limits
+from ingestion.core.errors import FormatError
+
+
+def open_bytes(path: Path, compression: str | None) -> BinaryIO:
+    """Open the file's (decompressed) bytes for reading."""
+    if compression == "gzip":
+        return GuardedGzip(path)
+    return path.open("rb")
+
+
+class GuardedGzip:
+    """gzip decompression that refuses bombs and turns every gzip error into a FormatError."""
+
+    def __init__(self, path: Path) -> None:
+        self._compressed = max(path.stat().st_size, 1)
+        self._raw = path.open("rb")
+        self._gzip = gzip.GzipFile(fileobj=self._raw, mode="rb")
+        self._produced = 0
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            data = self._gzip.read(size)
+        except (OSError, EOFError, zlib.error) as error:
+            raise FormatError(f"corrupt gzip stream: {error}", compression="gzip") from None
+        self._produced += len(data)
+        ceiling = max(limits.GZIP_RATIO_FLOOR_BYTES, limits.MAX_GZIP_RATIO * self._compressed)
+        if self._produced > ceiling:
+            raise FormatError(
+                f"gzip stream expands more than {limits.MAX_GZIP_RATIO}x (possible zip bomb)",
+                compression="gzip",
+            )
+        return data
+
+    def close(self) -> None:
+        self._gzip.close()
+        self._raw.close()
+
+    def __enter__(self) -> GuardedGzip:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
