@@ -1,7 +1,8 @@
 """gunicorn settings for the HTTP service: `gunicorn -c gunicorn.conf.py`.
 
 The ASGI app runs in uvicorn workers. Every knob comes from the environment (documented in
-`.env.example` and the README); service/settings.py still reads everything the app itself uses.
+`.env.example` and docs/configuration.md); service/settings.py still reads everything the app
+itself uses.
 """
 
 from __future__ import annotations

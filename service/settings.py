@@ -83,20 +83,24 @@ DATABASES = {"default": database_config("DATABASE_URL")}
 AWS_REGION = env_str("AWS_REGION", "us-east-1") or "us-east-1"
 # boto3 honours AWS_ENDPOINT_URL itself; it is read here too so checks and logs can name it.
 AWS_ENDPOINT_URL = env_str("AWS_ENDPOINT_URL")
-SQS_QUEUE_URL = env_str("SQS_QUEUE_URL")
+
+# --- Ingestion: which objects are read, how large, and how their runs are dated -------------
 ALLOWED_BUCKETS = env_list("ALLOWED_BUCKETS")
-
-# --- Ingestion ------------------------------------------------------------------------------
-INGESTION_API_TOKEN = env_str("INGESTION_API_TOKEN")
-INGESTION_SERVICE_URL = env_str("INGESTION_SERVICE_URL")
-
-# --- Worker ---------------------------------------------------------------------------------
-# The SQS worker touches this file after every poll; `manage.py worker_health` checks its age.
-WORKER_HEARTBEAT_FILE = env_str("WORKER_HEARTBEAT_FILE") or "/tmp/etl-worker-heartbeat"
 MAX_FILE_SIZE_MB = env_int("MAX_FILE_SIZE_MB", 1024, minimum=1)
 QUALITY_TIME_ZONE = env_time_zone("QUALITY_TIME_ZONE", "UTC")
 
-# --- Uploads (POST /api/definitions/draft and /api/validate) -------------------------------
+# --- HTTP API -------------------------------------------------------------------------------
+# Bearer token of the POST endpoints and of GET /api/runs; the forwarding worker sends it too.
+INGESTION_API_TOKEN = env_str("INGESTION_API_TOKEN")
+
+# --- Worker ---------------------------------------------------------------------------------
+SQS_QUEUE_URL = env_str("SQS_QUEUE_URL")
+# Where the worker forwards events; empty (and no --forward-to): it runs the pipeline itself.
+INGESTION_SERVICE_URL = env_str("INGESTION_SERVICE_URL")
+# The SQS worker touches this file after every poll; `manage.py worker_health` checks its age.
+WORKER_HEARTBEAT_FILE = env_str("WORKER_HEARTBEAT_FILE") or "/tmp/etl-worker-heartbeat"
+
+# --- Uploads (POST /api/definitions/draft and /api/validate) --------------------------------
 # Uploaded files are streamed to a temporary file on disk, never held whole in memory, and the
 # upload stops with 413 once it passes MAX_FILE_SIZE_MB (ingestion.authoring).
 FILE_UPLOAD_HANDLERS = ["ingestion.authoring.LimitedUploadHandler"]
@@ -105,7 +109,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 # to Django's default, stated here because the upload handler allows for it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2560 * 1024
 
-# --- Alerts ---------------------------------------------------------------------------------
+# --- Alerts and missing files ---------------------------------------------------------------
 SLACK_WEBHOOK_URL = env_str("SLACK_WEBHOOK_URL")
 # bms-admin's page of one run, `{run_id}` marking where the id goes; empty: alerts carry no link.
 BMS_ADMIN_RUN_URL = env_str("BMS_ADMIN_RUN_URL")

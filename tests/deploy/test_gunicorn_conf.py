@@ -53,7 +53,7 @@ def load(**env: str) -> tuple[Config, dict]:
     return config, namespace
 
 
-def test_it_reads_the_variables_the_readme_documents():
+def test_it_reads_the_variables_the_configuration_page_documents():
     expected = {"PORT", "WEB_CONCURRENCY", "GUNICORN_TIMEOUT", "PROMETHEUS_MULTIPROC_DIR"}
     assert expected | {"LOG_LEVEL", "LOG_FORMAT"} == set(CONF_VARIABLES)
 

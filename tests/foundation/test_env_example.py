@@ -1,4 +1,5 @@
-"""`.env.example` and the README's table must name exactly the variables the code reads."""
+"""`.env.example` and the table of docs/configuration.md must name exactly the variables the code
+reads, and the README's short table only variables of the full one, with the same defaults."""
 
 from __future__ import annotations
 
@@ -30,9 +31,15 @@ def variables_in_env_example() -> set[str]:
     return set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", text, flags=re.MULTILINE))
 
 
-def variables_in_readme_table() -> set[str]:
-    text = (PROJECT_ROOT / "README.md").read_text()
-    return set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \|", text, flags=re.MULTILINE))
+def variable_rows(document: str) -> dict[str, str]:
+    """Variable -> default, from the rows of `document`'s tables that start with a variable."""
+    text = (PROJECT_ROOT / document).read_text()
+    rows = re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \| ([^|]*) \|", text, flags=re.MULTILINE)
+    return {name: default.strip() for name, default in rows}
+
+
+def variables_in_configuration_table() -> set[str]:
+    return set(variable_rows("docs/configuration.md"))
 
 
 def test_the_scan_finds_the_settings_reads():
@@ -51,5 +58,12 @@ def test_every_env_example_variable_has_a_comment():
             assert lines[index - 1].startswith("# "), line
 
 
-def test_the_readme_configuration_table_matches_env_example():
-    assert variables_in_readme_table() == variables_in_env_example()
+def test_the_configuration_table_matches_env_example():
+    assert variables_in_configuration_table() == variables_in_env_example()
+
+
+def test_the_readme_names_only_documented_variables_with_their_documented_defaults():
+    essentials = variable_rows("README.md")
+    full = variable_rows("docs/configuration.md")
+    assert {"DATABASE_URL", "INGESTION_API_TOKEN"} <= set(essentials)
+    assert {name: full.get(name) for name in essentials} == essentials
