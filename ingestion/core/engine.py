@@ -7,7 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ingestion.core.checks.validator import Validator
+from ingestion.core.checks.findings import Findings
+from ingestion.core.checks.runner import TableChecks
 from ingestion.core.errors import EngineUnavailable, FormatError
 from ingestion.core.limits import DEFAULT_CHUNK_ROWS, DEFAULT_SAMPLE_CAP
 from ingestion.core.readers.table import open_table
@@ -65,15 +66,14 @@ class _Run:
         self.rows = 0
 
     def execute(self) -> QualityReport:
-        validator = self._first_pass()
-        if validator is not None and validator.confirmations:
-            self._confirm(validator)
+        checks = self._first_pass()
+        if checks is not None and checks.confirmations:
+            self._confirm(checks)
         return build_report(
             format=self.format or {},
             row_count=self.rows,
             header=self.header,
-            definition=self.definition,
-            validator=validator,
+            findings=checks.findings() if checks is not None else Findings(),
         )
 
     def failed(self, reason: str, evidence: dict[str, Any]) -> QualityReport:
@@ -90,29 +90,29 @@ class _Run:
             self.path, self.definition, name_hint=self.name_hint, chunk_rows=self.chunk_rows
         )
 
-    def _first_pass(self) -> Validator | None:
+    def _first_pass(self) -> TableChecks | None:
         table = self._open()
         try:
             self.format, self.header = table.info.format, table.info.header
-            validator = (
-                Validator(self.definition, self.header, self.sample_cap)
+            checks = (
+                TableChecks(self.definition, self.header, self.sample_cap)
                 if self.definition is not None
                 else None
             )
             for chunk in table.chunks():
                 self.rows += len(chunk)
-                if validator is not None:
-                    validator.consume(chunk)
+                if checks is not None:
+                    checks.consume(chunk)
         finally:
             table.close()
-        return validator
+        return checks
 
-    def _confirm(self, validator: Validator) -> None:
+    def _confirm(self, checks: TableChecks) -> None:
         """Read the file again to compare the real values behind repeated hashes."""
-        pending = validator.confirmations
+        pending = checks.confirmations
         table = self._open()
         try:
             for chunk in table.chunks():
-                validator.confirm(chunk, pending)
+                checks.confirm(chunk, pending)
         finally:
             table.close()

@@ -40,7 +40,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ingestion.core import limits
-from ingestion.core.checks.validator import BOUNDS_RULES, SchemaFindings, Tally, Validator
+from ingestion.core.checks.findings import Finding, Findings, Sample
+from ingestion.core.checks.schema import DUPLICATE, EXTRA, MISSING
 from ingestion.core.scoring import (
     BOUNDS_RANGE,
     CATEGORIES,
@@ -52,16 +53,22 @@ from ingestion.core.scoring import (
     passes,
     score,
 )
-from schemas.definition import SchemaDefinition
 
 NOT_CHECKED: dict[str, Any] = {"checked": False}
-TYPE_NAMES = {
-    "integer": "an integer",
-    "number": "a number",
-    "boolean": "a boolean",
-    "date": "a date",
-    "datetime": "a datetime",
-    "string": "a string",
+# Per row category: the metrics key of its counts and the noun a summary counts.
+COUNTED = {
+    COMPLETENESS: ("null_counts", "null"),
+    UNIQUENESS: ("duplicate_counts", "repeated value"),
+    BOUNDS_RANGE: ("violations", "invalid value"),
+}
+# Row categories whose counts are given per rule and whose samples name their row's first rule.
+PER_RULE = frozenset({BOUNDS_RANGE})
+# The header's lists, in metrics order, and how a summary introduces each (in summary order).
+SCHEMA_LISTS = {MISSING: "missing_columns", EXTRA: "extra_columns", DUPLICATE: "duplicate_columns"}
+SCHEMA_WORDING = {
+    MISSING: ("missing required", "column"),
+    DUPLICATE: ("repeated header", "name"),
+    EXTRA: ("undefined", "column"),
 }
 SUMMARY_COLUMNS = 3
 
@@ -94,30 +101,23 @@ def build_report(
     format: dict[str, Any],
     row_count: int,
     header: tuple[str, ...],
-    definition: SchemaDefinition | None,
-    validator: Validator | None,
+    findings: Findings,
 ) -> QualityReport:
-    """Build the report of a table that was read to the end."""
+    """Build the report of a table that was read to the end, from what the checks found."""
     metrics: dict[str, Any] = {
         "row_count": row_count,
         "column_count": len(header),
         "format": format,
         FORMAT_PARSING: {"checked": True, "passed": True},
     }
-    if validator is None or definition is None:
-        metrics.update(dict.fromkeys(CATEGORIES[1:], NOT_CHECKED))
-    else:
-        metrics[SCHEMA_VALIDATION] = _schema_metrics(validator.schema)
-        if validator.stopped:
-            metrics.update(dict.fromkeys(CATEGORIES[2:], NOT_CHECKED))
+    for category in CATEGORIES[1:]:
+        if category not in findings.checked:
+            metrics[category] = NOT_CHECKED
+        elif category == SCHEMA_VALIDATION:
+            metrics[category] = _schema_metrics(findings.of(category))
         else:
-            order = validator.labels
-            metrics[COMPLETENESS] = _tally_metrics(validator.completeness, "null_counts", order)
-            metrics[UNIQUENESS] = _tally_metrics(validator.uniqueness, "duplicate_counts", order)
-            metrics[BOUNDS_RANGE] = _tally_metrics(
-                validator.bounds, "violations", order, flat=False
-            )
-    return _finish(metrics, definition)
+            metrics[category] = _row_metrics(category, findings.of(category))
+    return _finish(metrics, findings)
 
 
 def format_failure_report(
@@ -136,7 +136,7 @@ def format_failure_report(
         FORMAT_PARSING: {"checked": True, "passed": False, "error": reason, **_jsonable(evidence)},
         **dict.fromkeys(CATEGORIES[1:], NOT_CHECKED),
     }
-    return _finish(metrics, None)
+    return _finish(metrics, Findings())
 
 
 def unreadable_report(reason: str, **evidence: Any) -> QualityReport:
@@ -144,7 +144,7 @@ def unreadable_report(reason: str, **evidence: Any) -> QualityReport:
     return format_failure_report(reason, evidence)
 
 
-def _finish(metrics: dict[str, Any], definition: SchemaDefinition | None) -> QualityReport:
+def _finish(metrics: dict[str, Any], findings: Findings) -> QualityReport:
     failed = [
         category
         for category in CATEGORIES
@@ -152,71 +152,68 @@ def _finish(metrics: dict[str, Any], definition: SchemaDefinition | None) -> Qua
     ]
     deductions = deductions_for(failed)
     metrics["capped"] = any(metrics[category].get("capped", False) for category in CATEGORIES)
-    metrics["summary"] = {category: _summary(category, metrics, definition) for category in failed}
+    metrics["summary"] = {category: _summary(category, metrics, findings) for category in failed}
     value = score(deductions)
     return QualityReport(value, passes(value), deductions, metrics)
 
 
-def _schema_metrics(schema: SchemaFindings) -> dict[str, Any]:
+def _schema_metrics(findings: tuple[Finding, ...]) -> dict[str, Any]:
     lists = {
-        "missing_columns": schema.missing,
-        "extra_columns": schema.extra,
-        "duplicate_columns": schema.duplicates,
+        key: [f.column for f in findings if any(broken.rule == rule for broken in f.rules)]
+        for rule, key in SCHEMA_LISTS.items()
     }
     capped = any(len(names) > limits.MAX_LISTED_COLUMNS for names in lists.values())
     return {
         "checked": True,
-        "passed": schema.passed,
-        **{key: list(names[: limits.MAX_LISTED_COLUMNS]) for key, names in lists.items()},
+        "passed": not findings,
+        **{key: names[: limits.MAX_LISTED_COLUMNS] for key, names in lists.items()},
         "capped": capped,
     }
 
 
-def _tally_metrics(
-    tally: Tally, counts_key: str, order: tuple[str, ...], *, flat: bool = True
-) -> dict[str, Any]:
-    """Counts and samples in a stable order: labels as defined, rules as BOUNDS_RULES lists them."""
-    labels = sorted(tally.counts, key=lambda label: (*order, label).index(label))
-    counts = {
-        label: sum(tally.counts[label].values()) if flat else _ordered_rules(tally.counts[label])
-        for label in labels
-        if sum(tally.counts[label].values())
-    }
+def _row_metrics(category: str, findings: tuple[Finding, ...]) -> dict[str, Any]:
+    """Counts and samples per column (or key), in the order the checks found them."""
+    per_rule = category in PER_RULE
     return {
         "checked": True,
-        "passed": not tally.failed,
-        counts_key: counts,
-        "samples": {
-            label: list(tally.samples[label]) for label in labels if tally.samples.get(label)
+        "passed": not findings,
+        COUNTED[category][0]: {
+            finding.column: (
+                {rule.rule: rule.count for rule in finding.rules} if per_rule else finding.count
+            )
+            for finding in findings
         },
-        "capped": tally.capped,
+        "samples": {
+            finding.column: [_sample(sample, per_rule) for sample in finding.samples]
+            for finding in findings
+            if finding.samples
+        },
+        "capped": any(finding.capped for finding in findings),
     }
 
 
-def _ordered_rules(rules: dict[str, int]) -> dict[str, int]:
-    known = [rule for rule in BOUNDS_RULES if rules.get(rule)]
-    return {rule: rules[rule] for rule in known + sorted(set(rules) - set(BOUNDS_RULES))}
+def _sample(sample: Sample, with_rule: bool) -> dict[str, Any]:
+    value = list(sample.value) if isinstance(sample.value, tuple) else sample.value
+    shown: dict[str, Any] = {"row": sample.row, "value": value}
+    if with_rule:
+        shown["rule"] = sample.rule
+    return shown
 
 
-def _summary(category: str, metrics: dict[str, Any], definition: SchemaDefinition | None) -> str:
+def _summary(category: str, metrics: dict[str, Any], findings: Findings) -> str:
     found = metrics[category]
     if category == FORMAT_PARSING:
         return f"{category}: {found['error']}"
     if category == SCHEMA_VALIDATION:
         return f"{category}: {_schema_summary(found)}"
-    counts_key, noun = {
-        COMPLETENESS: ("null_counts", "null"),
-        UNIQUENESS: ("duplicate_counts", "repeated value"),
-        BOUNDS_RANGE: ("violations", "invalid value"),
-    }[category]
+    noun = COUNTED[category][1]
+    failed = findings.of(category)
     parts = []
-    for label, counted in list(found[counts_key].items())[:SUMMARY_COLUMNS]:
-        total = counted if isinstance(counted, int) else sum(counted.values())
-        first = found["samples"].get(label, [{}])[0].get("row")
-        detail = _rules_detail(label, counted, definition) if isinstance(counted, dict) else ""
-        where = f", first at line {first}" if first is not None else ""
-        parts.append(f"{_plural(total, noun)} in {label}{detail}{where}")
-    more = len(found[counts_key]) - SUMMARY_COLUMNS
+    for finding in failed[:SUMMARY_COLUMNS]:
+        detail = _rules_detail(finding) if category in PER_RULE else ""
+        where = f", first at line {finding.samples[0].row}" if finding.samples else ""
+        parts.append(f"{_plural(finding.count, noun)} in {finding.column}{detail}{where}")
+    more = len(failed) - SUMMARY_COLUMNS
     if more > 0:
         parts.append(f"and {_plural(more, 'more column')}")
     return f"{category}: " + "; ".join(parts)
@@ -224,31 +221,15 @@ def _summary(category: str, metrics: dict[str, Any], definition: SchemaDefinitio
 
 def _schema_summary(found: dict[str, Any]) -> str:
     parts = []
-    if found["missing_columns"]:
-        parts.append("missing required " + _names("column", found["missing_columns"]))
-    if found["duplicate_columns"]:
-        parts.append("repeated header " + _names("name", found["duplicate_columns"]))
-    if found["extra_columns"]:
-        parts.append("undefined " + _names("column", found["extra_columns"]))
+    for rule, (words, noun) in SCHEMA_WORDING.items():
+        names = found[SCHEMA_LISTS[rule]]
+        if names:
+            parts.append(f"{words} {_names(noun, names)}")
     return "; ".join(parts)
 
 
-def _rules_detail(label: str, rules: dict[str, int], definition: SchemaDefinition | None) -> str:
-    column = definition.column(label) if definition else None
-    described = []
-    for rule, count in rules.items():
-        if rule == "type" and column is not None:
-            described.append(f"{count} not {TYPE_NAMES[column.type]}")
-        elif rule in ("min", "max") and column is not None:
-            side = "below min" if rule == "min" else "above max"
-            described.append(f"{count} {side} {_bound_text(getattr(column, rule))}")
-        else:
-            described.append(f"{count} {rule}")
-    return f" ({', '.join(described)})"
-
-
-def _bound_text(bound: Any) -> str:
-    return bound.isoformat() if hasattr(bound, "isoformat") else str(bound)
+def _rules_detail(finding: Finding) -> str:
+    return f" ({', '.join(f'{rule.count} {rule.detail}' for rule in finding.rules)})"
 
 
 def _names(noun: str, names: list[str]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+# The categories' names, spelled here only: the checks and the report import them.
 FORMAT_PARSING = "format_parsing"
 SCHEMA_VALIDATION = "schema_validation"
 COMPLETENESS = "completeness"

@@ -10,10 +10,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import openpyxl
+import pyarrow as pa
 import pytest
 
-from schemas.definition import SchemaDefinition, parse_definition
+from ingestion.core.checks.values import ColumnValues, read_column
+from ingestion.core.readers.chunks import Chunk
+from schemas.definition import (
+    DEFAULT_NULL_VALUES,
+    ColumnDefinition,
+    SchemaDefinition,
+    parse_definition,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -97,6 +106,23 @@ def column(name: str, kind: str = "string", **rules: Any) -> dict[str, Any]:
 
 def definition(*columns: dict[str, Any], **options: Any) -> SchemaDefinition:
     return parse_definition({"columns": list(columns), **options})
+
+
+def defined(kind: str = "string", **rules: Any) -> ColumnDefinition:
+    """One parsed column called `value`."""
+    return definition(column("value", kind, **rules)).columns[0]
+
+
+def read_cells(cells: Sequence[str | None], of: ColumnDefinition) -> ColumnValues:
+    """Read `cells` (None: no such field) as one chunk of the column `of`."""
+    null_set = pa.array(sorted({"", *DEFAULT_NULL_VALUES}), pa.string())
+    return read_column(pa.array(cells, pa.string()), of, null_set)
+
+
+def chunk(rows: Sequence[Sequence[str | None]], first_line: int = 2) -> Chunk:
+    """Rows of cells as one chunk, on consecutive lines from `first_line`."""
+    columns = tuple(pa.array(list(cells), pa.string()) for cells in zip(*rows, strict=True))
+    return Chunk(columns, np.arange(first_line, first_line + len(rows), dtype=np.int64))
 
 
 @pytest.fixture(params=["csv", "xlsx"])

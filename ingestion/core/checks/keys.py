@@ -2,7 +2,7 @@
 
 Typed single columns (integer, number, boolean, date, datetime) have exact 64-bit keys: the value
 itself. Strings and multi-column keys are hashed to 64 bits; a repeated hash is only a candidate
-until the real values confirm it (see `checks.UniquenessCheck`). The seen keys live in a few
+until the real values confirm it (see `checks.uniqueness`). The seen keys live in a few
 sorted arrays of geometrically growing size (8 bytes a key, at most about as much again while
 two runs merge), searched only where their range overlaps a chunk's keys.
 """
