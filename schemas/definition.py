@@ -1,7 +1,11 @@
-"""Parse a schema definition (the JSON an admin writes in bms-admin) into typed, immutable objects.
+"""The schema definition (the JSON an admin writes in bms-admin) as typed, immutable objects.
 
-A definition is parsed once; every problem raises one `DefinitionError` whose message names the
-column and the problem. The same format is published as JSON Schema in `definition.schema.json`.
+`SchemaDefinition` and `ColumnDefinition` are frozen dataclasses that pydantic validates: their
+fields declare the format once (types, defaults, constraints, descriptions and how a refusal is
+worded), and the published JSON Schema `definition.schema.json` is generated from them
+(`python -m schemas.generate`). A definition is parsed once; every problem raises one
+`DefinitionError` whose message names the column and the problem (see `schemas.problems`).
+Built directly in code, the classes check nothing, as any dataclass: the drafter builds them so.
 
 Spellings (after trimming surrounding whitespace) are part of the format and are shared with the
 validation engine, which runs them as RE2 patterns through pyarrow:
@@ -16,32 +20,49 @@ validation engine, which runs them as RE2 patterns through pyarrow:
 from __future__ import annotations
 
 import codecs
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Annotated, Any, Literal, get_args, get_type_hints
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+    with_config,
+)
+
+from schemas.problems import Problem, describe, refusal
+from schemas.publish import published_json_schema
 
 ColumnType = Literal["string", "integer", "number", "boolean", "date", "datetime"]
-COLUMN_TYPES: tuple[str, ...] = ("string", "integer", "number", "boolean", "date", "datetime")
+COLUMN_TYPES: tuple[str, ...] = get_args(ColumnType)
 NUMERIC_TYPES = frozenset({"integer", "number"})
 
 DEFAULT_NULL_VALUES: tuple[str, ...] = ("", "NULL", "null", "N/A", "#N/A", "NaN", "None")
 SNIFFED_DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
 DEFAULT_ENCODING = "utf-8"
+# A delimiter may be any one character but these, which the CSV dialect reserves.
+RESERVED_DELIMITERS: tuple[str, ...] = ('"', "\r", "\n")
 
 INTEGER_SPELLING = r"-?[0-9]+"
 NUMBER_SPELLING = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 DATE_SPELLING = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+TIME_SPELLING = r"[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
 ZONE_SPELLING = r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)"
-DATETIME_SPELLING = (
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
-    + ZONE_SPELLING
-    + "?"
-)
+DATETIME_SPELLING = DATE_SPELLING + "[T ]" + TIME_SPELLING + ZONE_SPELLING + "?"
 BOOLEAN_TRUE: frozenset[str] = frozenset({"true", "t", "yes", "y", "1"})
 BOOLEAN_FALSE: frozenset[str] = frozenset({"false", "f", "no", "n", "0"})
 
@@ -49,13 +70,33 @@ INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 
 SCHEMA_PATH = Path(__file__).with_name("definition.schema.json")
+SCHEMA_ID = "https://etl-file-monitoring/schemas/definition.schema.json"
 
 Bound = int | float | date | datetime
 
-_TOP_LEVEL_KEYS = frozenset(
-    {"$schema", "strict", "delimiter", "encoding", "sheet", "null_values", "columns", "primary_key"}
+# How `min` and `max` are written in JSON for each type that takes them; the others take none.
+ANY_BOUND_JSON_SCHEMA: dict[str, Any] = {"type": ["number", "string"]}
+BOUND_JSON_SCHEMAS: dict[str, dict[str, Any]] = {
+    "integer": {"type": "number"},
+    "number": {"type": "number"},
+    "date": {"type": "string", "pattern": f"^{DATE_SPELLING}$"},
+    "datetime": {
+        "type": "string",
+        "pattern": f"^{DATE_SPELLING}(?:[T ]{TIME_SPELLING}{ZONE_SPELLING}?)?$",
+    },
+}
+STRING_ONLY_KEYS = ("allowed", "pattern")
+# The editor's link to this schema: accepted at the top level and ignored.
+SCHEMA_LINK_KEY = "$schema"
+TRIMMED_NAME_JSON_PATTERN = r"^\S(.*\S)?$"
+DOCUMENT_DESCRIPTION = (
+    "What an agency file must contain. Stored in monitoring_file_schema_definition.definition "
+    "and checked by the etl-file-monitoring validation engine. Some rules are checked only by "
+    "the service: min must not exceed max, column names must be unique, a pattern must be an "
+    "RE2 regex (no look-around or back-references), and primary_key may only name defined "
+    "columns."
 )
-_COLUMN_KEYS = frozenset({"name", "type", "required", "unique", "min", "max", "allowed", "pattern"})
+
 _DATETIME_PARTS = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ]([0-9]{2}):([0-9]{2})"
     r"(?::([0-9]{2})(?:\.([0-9]+))?)?(Z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?"
@@ -66,31 +107,272 @@ class DefinitionError(ValueError):
     """The definition is invalid; the message names the column (or key) and the problem."""
 
 
+def _list_like(value: Any) -> Any:
+    """Refuse what is no JSON array: pydantic alone would take a set, for one."""
+    if value is None or isinstance(value, (list, tuple)):
+        return value
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return list(value)
+    raise refusal()
+
+
+def _object(value: Any, refused: str | None = None) -> dict[Any, Any]:
+    """Take any mapping as a JSON object (a copy); refuse everything else."""
+    if not isinstance(value, Mapping):
+        raise refusal(refused)
+    return dict(value)
+
+
+def _defined_column(name: str, info: ValidationInfo) -> str:
+    """Refuse a primary_key part that names no column."""
+    columns = info.data.get("columns")
+    # Without columns (refused: their problem is told first) there is nothing to check against.
+    if columns is not None and all(column.name != name for column in columns):
+        raise refusal()
+    return name
+
+
+def _trimmed_unique(values: tuple[str, ...]) -> tuple[str, ...]:
+    # Cells are compared after trimming, so a value with surrounding spaces could never match.
+    return tuple(dict.fromkeys(value.strip() for value in values))
+
+
+def _when_type(kinds: Sequence[str]) -> dict[str, Any]:
+    """JSON Schema `if` for columns of one of `kinds` (an absent type means string)."""
+    condition: dict[str, Any] = {"properties": {"type": {"enum": list(kinds)}}}
+    if "string" not in kinds:
+        condition["required"] = ["type"]
+    return condition
+
+
+def _per_type_rules(schema: dict[str, Any]) -> None:
+    """Publish which keys each type takes, as the column validators enforce them."""
+    unbounded = [kind for kind in COLUMN_TYPES if kind not in BOUND_JSON_SCHEMAS]
+    not_strings = [kind for kind in COLUMN_TYPES if kind != "string"]
+    rules = [
+        {"if": _when_type([kind]), "then": {"properties": {"min": spelled, "max": spelled}}}
+        for kind, spelled in BOUND_JSON_SCHEMAS.items()
+    ]
+    rules.append(
+        {"if": _when_type(unbounded), "then": {"not": _any_key_of(("min", "max"))}},
+    )
+    rules.append({"if": _when_type(not_strings), "then": {"not": _any_key_of(STRING_ONLY_KEYS)}})
+    schema["allOf"] = rules
+
+
+def _any_key_of(keys: Sequence[str]) -> dict[str, Any]:
+    return {"anyOf": [{"required": [key]} for key in keys]}
+
+
+@with_config(ConfigDict(extra="forbid", title="Column", json_schema_extra=_per_type_rules))
 @dataclass(frozen=True)
 class ColumnDefinition:
     """One expected column: its type and the rules its values must follow."""
 
-    name: str
-    type: ColumnType = "string"
-    required: bool = False
-    unique: bool = False
-    min: Bound | None = None
-    max: Bound | None = None
-    allowed: tuple[str, ...] | None = None
-    pattern: str | None = None
+    name: Annotated[
+        StrictStr,
+        Field(
+            min_length=1,
+            description="Header name, compared case-sensitively after trimming the file's header.",
+            json_schema_extra={"pattern": TRIMMED_NAME_JSON_PATTERN},
+        ),
+        Problem("{where}: name must be a non-empty string"),
+    ]
+    type: Annotated[
+        ColumnType,
+        Field(description="What every non-null value must be."),
+        Problem(f"{{where}}: unknown type {{input!r}} (one of {', '.join(COLUMN_TYPES)})"),
+    ] = "string"
+    required: Annotated[
+        StrictBool,
+        Field(description="Nulls fail completeness."),
+        Problem("{where}: required must be true or false, not {input!r}"),
+    ] = False
+    unique: Annotated[
+        StrictBool,
+        Field(description="Repeated non-null values fail uniqueness."),
+        Problem("{where}: unique must be true or false, not {input!r}"),
+    ] = False
+    min: Annotated[
+        Bound | None,
+        Field(description="Inclusive lower bound.", json_schema_extra=ANY_BOUND_JSON_SCHEMA),
+    ] = None
+    max: Annotated[
+        Bound | None,
+        Field(description="Inclusive upper bound.", json_schema_extra=ANY_BOUND_JSON_SCHEMA),
+        # The one refusal of max without its own text: both bounds are quoted as written, since
+        # a datetime bound is kept as a UTC instant.
+        Problem("{where}: min {given[min]!r} is greater than max {input!r}"),
+    ] = None
+    allowed: Annotated[
+        tuple[StrictStr, ...] | None,
+        Field(
+            min_length=1,
+            description="The only values allowed (string columns; case-sensitive, after trimming).",
+        ),
+        BeforeValidator(_list_like),
+        Problem(
+            "{where}: allowed must be a non-empty list of strings",
+            item="{where}: allowed must contain only strings",
+        ),
+    ] = None
+    pattern: Annotated[
+        StrictStr | None,
+        Field(
+            min_length=1,
+            description="RE2 regex every non-null value must match in full (string columns).",
+        ),
+        Problem("{where}: pattern must be a non-empty string"),
+    ] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_object(cls, raw: Any) -> Any:
+        return _object(raw)
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_trimmed(cls, name: str) -> str:
+        if not name.strip():
+            raise refusal()
+        if name != name.strip():
+            raise refusal("name has surrounding spaces (headers are trimmed)")
+        return name
+
+    @field_validator("min", "max", mode="plain")
+    @classmethod
+    def _bound_of_the_type(cls, raw: Any, info: ValidationInfo) -> Bound | None:
+        kind = info.data.get("type")
+        if raw is None or kind is None:
+            # An absent bound; or a type already refused, whose problem is told first.
+            return None
+        bound = _parse_bound(raw, kind, str(info.field_name))
+        low = info.data.get("min")
+        if info.field_name == "max" and low is not None and low > bound:
+            raise refusal()
+        return bound
+
+    @field_validator(*STRING_ONLY_KEYS, mode="before")
+    @classmethod
+    def _only_on_strings(cls, raw: Any, info: ValidationInfo) -> Any:
+        kind = info.data.get("type")
+        if raw is not None and kind is not None and kind != "string":
+            raise refusal(f"{info.field_name} is only for string columns, not {kind}")
+        return raw
+
+    @field_validator("allowed")
+    @classmethod
+    def _allowed_trimmed(cls, allowed: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return None if allowed is None else _trimmed_unique(allowed)
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_runs_on_re2(cls, pattern: str | None) -> str | None:
+        if pattern is None:
+            return None
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise refusal(f"pattern {pattern!r} is not a valid regex ({error})") from None
+        problem = _re2_problem(pattern)
+        if problem:
+            raise refusal(
+                f"pattern {pattern!r} uses syntax the engine cannot run (RE2: no look-around "
+                f"or back-references): {problem}"
+            )
+        return pattern
 
 
+def _published_document(schema: dict[str, Any]) -> None:
+    """What the published schema says of the whole document beyond the fields."""
+    schema["description"] = DOCUMENT_DESCRIPTION
+    link = {"type": "string", "description": "Optional link to this schema, for editors."}
+    schema["properties"] = {SCHEMA_LINK_KEY: link, **schema["properties"]}
+
+
+@with_config(
+    ConfigDict(
+        extra="forbid",
+        title="Monitoring file schema definition",
+        json_schema_extra=_published_document,
+    )
+)
 @dataclass(frozen=True)
 class SchemaDefinition:
     """A parsed definition: columns in order plus the reading options of the file."""
 
-    columns: tuple[ColumnDefinition, ...]
-    strict: bool = False
-    delimiter: str | None = None
-    encoding: str = DEFAULT_ENCODING
-    sheet: str | None = None
-    null_values: tuple[str, ...] = DEFAULT_NULL_VALUES
-    primary_key: tuple[str, ...] = ()
+    columns: Annotated[
+        tuple[ColumnDefinition, ...],
+        Field(min_length=1),
+        BeforeValidator(_list_like),
+        Problem(
+            "{where}: columns must be a non-empty list of column objects",
+            item="{where}: must be an object",
+        ),
+    ]
+    strict: Annotated[
+        StrictBool,
+        Field(
+            description="When true, a file column that is not defined here fails schema validation."
+        ),
+        Problem("{where}: strict must be true or false, not {input!r}"),
+    ] = False
+    delimiter: Annotated[
+        StrictStr | None,
+        Field(
+            min_length=1,
+            max_length=1,
+            description="Field delimiter of text files; sniffed among , ; tab | when absent.",
+            json_schema_extra={"not": {"enum": list(RESERVED_DELIMITERS)}},
+        ),
+        Problem(
+            "{where}: delimiter must be one character other than a quote or newline, not {input!r}"
+        ),
+    ] = None
+    encoding: Annotated[
+        StrictStr,
+        Field(
+            min_length=1,
+            description="Text encoding (a Python codec name such as utf-8 or latin-1); "
+            "a UTF-8 BOM is tolerated.",
+        ),
+        Problem("{where}: encoding must be a codec name, not {input!r}"),
+    ] = DEFAULT_ENCODING
+    sheet: Annotated[
+        StrictStr | None,
+        Field(
+            min_length=1,
+            description="Worksheet of an Excel file; the first sheet when absent. "
+            "A missing sheet fails format parsing.",
+        ),
+        Problem("{where}: sheet must be a non-empty string, not {input!r}"),
+    ] = None
+    null_values: Annotated[
+        tuple[StrictStr, ...],
+        Field(
+            description="Cell values (after trimming) that mean null; replaces the default "
+            "list. Blank cells are always null."
+        ),
+        BeforeValidator(_list_like),
+        Problem(
+            "{where}: null_values must be a list of strings",
+            item="{where}: null_values must contain only strings",
+        ),
+    ] = DEFAULT_NULL_VALUES
+    primary_key: Annotated[
+        tuple[Annotated[StrictStr, Field(min_length=1), AfterValidator(_defined_column)], ...],
+        Field(
+            min_length=1,
+            description="Columns whose combination must be unique; rows with a null key part "
+            "are left to completeness.",
+            json_schema_extra={"uniqueItems": True},
+        ),
+        BeforeValidator(_list_like),
+        Problem(
+            "{where}: primary_key must be a non-empty list of column names",
+            item="column {input!r}: in primary_key but not defined in columns",
+        ),
+    ] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -100,23 +382,69 @@ class SchemaDefinition:
         """Return the column called `name`, or None."""
         return next((column for column in self.columns if column.name == name), None)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_object(cls, raw: Any) -> Any:
+        given = _object(raw, "must be a JSON object")
+        given.pop(SCHEMA_LINK_KEY, None)
+        return given
+
+    @field_validator("columns")
+    @classmethod
+    def _names_are_unique(
+        cls, columns: tuple[ColumnDefinition, ...]
+    ) -> tuple[ColumnDefinition, ...]:
+        seen: set[str] = set()
+        for column in columns:
+            if column.name in seen:
+                raise refusal("defined twice", where=f"column {column.name!r}")
+            seen.add(column.name)
+        return columns
+
+    @field_validator("delimiter")
+    @classmethod
+    def _delimiter_is_not_reserved(cls, delimiter: str | None) -> str | None:
+        if delimiter in RESERVED_DELIMITERS:
+            raise refusal()
+        return delimiter
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding_is_known(cls, encoding: str) -> str:
+        try:
+            codecs.lookup(encoding)
+        except (LookupError, ValueError):  # ValueError: a name with a NUL character
+            raise refusal(f"unknown encoding {encoding!r}") from None
+        return encoding
+
+    @field_validator("null_values", "primary_key", mode="wrap")
+    @classmethod
+    def _null_is_the_default(
+        cls, raw: Any, validate: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> Any:
+        if raw is None:
+            return cls.__dataclass_fields__[info.field_name or ""].default
+        return validate(raw)
+
+    @field_validator("null_values")
+    @classmethod
+    def _null_values_trimmed(cls, null_values: tuple[str, ...]) -> tuple[str, ...]:
+        return _trimmed_unique(null_values)
+
+    @field_validator("primary_key")
+    @classmethod
+    def _primary_key_names_differ(cls, primary_key: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(primary_key)) != len(primary_key):
+            raise refusal("primary_key names a column twice")
+        return primary_key
+
 
 def parse_definition(raw: Mapping[str, Any]) -> SchemaDefinition:
     """Validate `raw` and return the typed definition; raise DefinitionError on a problem."""
-    if not isinstance(raw, Mapping):
-        raise DefinitionError("definition: must be a JSON object")
-    _reject_unknown_keys(raw, _TOP_LEVEL_KEYS, "definition")
-    columns = _parse_columns(raw.get("columns"))
-    names = tuple(column.name for column in columns)
-    return SchemaDefinition(
-        columns=columns,
-        strict=_flag(raw, "strict", "definition"),
-        delimiter=_parse_delimiter(raw.get("delimiter")),
-        encoding=_parse_encoding(raw.get("encoding", DEFAULT_ENCODING)),
-        sheet=_parse_sheet(raw.get("sheet")),
-        null_values=_parse_null_values(raw.get("null_values")),
-        primary_key=_parse_primary_key(raw.get("primary_key"), names),
-    )
+    try:
+        return _definition_adapter().validate_python(raw)
+    except ValidationError as error:
+        raise DefinitionError(describe(error, raw, _field_problems())) from None
 
 
 def parse_iso_datetime(text: str) -> datetime | None:
@@ -145,7 +473,26 @@ def parse_iso_datetime(text: str) -> datetime | None:
 @cache
 def definition_json_schema() -> dict[str, Any]:
     """Return the published JSON Schema (draft 2020-12) of the definition format."""
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return published_json_schema(
+        _definition_adapter(), schema_id=SCHEMA_ID, names={"ColumnDefinition": "column"}
+    )
+
+
+@cache
+def _definition_adapter() -> TypeAdapter[SchemaDefinition]:
+    return TypeAdapter(SchemaDefinition)
+
+
+@cache
+def _field_problems() -> dict[str, Problem]:
+    """Each field's `Problem`, by field name (the two classes share no field name)."""
+    problems: dict[str, Problem] = {}
+    for cls in (SchemaDefinition, ColumnDefinition):
+        for name, hint in get_type_hints(cls, include_extras=True).items():
+            for extra in getattr(hint, "__metadata__", ()):
+                if isinstance(extra, Problem):
+                    problems[name] = extra
+    return problems
 
 
 def _zone(zone: str | None) -> timezone:
@@ -158,80 +505,24 @@ def _zone(zone: str | None) -> timezone:
     return timezone(-offset if zone[0] == "-" else offset)
 
 
-def _reject_unknown_keys(raw: Mapping[str, Any], known: frozenset[str], where: str) -> None:
-    unknown = sorted(str(key) for key in raw if key not in known)
-    if unknown:
-        raise DefinitionError(f"{where}: unknown key {unknown[0]!r}")
-
-
-def _flag(raw: Mapping[str, Any], key: str, where: str) -> bool:
-    value = raw.get(key, False)
-    if not isinstance(value, bool):
-        raise DefinitionError(f"{where}: {key} must be true or false, not {value!r}")
-    return value
-
-
-def _parse_columns(raw: Any) -> tuple[ColumnDefinition, ...]:
-    if not isinstance(raw, Sequence) or isinstance(raw, (str, bytes)) or not raw:
-        raise DefinitionError("definition: columns must be a non-empty list of column objects")
-    columns = tuple(_parse_column(item, position) for position, item in enumerate(raw, start=1))
-    seen: set[str] = set()
-    for column in columns:
-        if column.name in seen:
-            raise DefinitionError(f"column {column.name!r}: defined twice")
-        seen.add(column.name)
-    return columns
-
-
-def _parse_column(raw: Any, position: int) -> ColumnDefinition:
-    if not isinstance(raw, Mapping):
-        raise DefinitionError(f"column #{position}: must be an object")
-    name = raw.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise DefinitionError(f"column #{position}: name must be a non-empty string")
-    where = f"column {name!r}"
-    if name != name.strip():
-        raise DefinitionError(f"{where}: name has surrounding spaces (headers are trimmed)")
-    _reject_unknown_keys(raw, _COLUMN_KEYS, where)
-    kind = raw.get("type", "string")
-    if kind not in COLUMN_TYPES:
-        raise DefinitionError(f"{where}: unknown type {kind!r} (one of {', '.join(COLUMN_TYPES)})")
-    low = _parse_bound(raw.get("min"), kind, "min", where)
-    high = _parse_bound(raw.get("max"), kind, "max", where)
-    if low is not None and high is not None and low > high:
-        raise DefinitionError(f"{where}: min {raw['min']!r} is greater than max {raw['max']!r}")
-    return ColumnDefinition(
-        name=name,
-        type=kind,
-        required=_flag(raw, "required", where),
-        unique=_flag(raw, "unique", where),
-        min=low,
-        max=high,
-        allowed=_parse_allowed(raw.get("allowed"), kind, where),
-        pattern=_parse_pattern(raw.get("pattern"), kind, where),
-    )
-
-
-def _parse_bound(raw: Any, kind: str, key: str, where: str) -> Bound | None:
-    if raw is None:
-        return None
+def _parse_bound(raw: Any, kind: str, key: str) -> Bound:
+    if kind not in BOUND_JSON_SCHEMAS:
+        raise refusal(f"{key} is not allowed on a {kind} column")
     if kind in NUMERIC_TYPES:
         if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw != raw:
-            raise DefinitionError(f"{where}: {key} must be a number for a {kind} column")
+            raise refusal(f"{key} must be a number for a {kind} column")
         if abs(raw) == float("inf"):
-            raise DefinitionError(f"{where}: {key} must be finite")
+            raise refusal(f"{key} must be finite")
         return raw
     if kind == "date":
         value = _parse_date(raw)
         if value is None:
-            _bad_bound(where, key, "a date YYYY-MM-DD")
+            raise refusal(f"{key} must be a date YYYY-MM-DD")
         return value
-    if kind == "datetime":
-        value = parse_iso_datetime(raw) if isinstance(raw, str) else None
-        if value is None:
-            _bad_bound(where, key, "an ISO 8601 datetime such as 2020-01-01T00:00:00")
-        return value
-    raise DefinitionError(f"{where}: {key} is not allowed on a {kind} column")
+    instant = parse_iso_datetime(raw) if isinstance(raw, str) else None
+    if instant is None:
+        raise refusal(f"{key} must be an ISO 8601 datetime such as 2020-01-01T00:00:00")
+    return instant
 
 
 def _parse_date(raw: Any) -> date | None:
@@ -241,43 +532,6 @@ def _parse_date(raw: Any) -> date | None:
         return date.fromisoformat(raw)
     except ValueError:
         return None
-
-
-def _bad_bound(where: str, key: str, expected: str) -> NoReturn:
-    raise DefinitionError(f"{where}: {key} must be {expected}")
-
-
-def _parse_allowed(raw: Any, kind: str, where: str) -> tuple[str, ...] | None:
-    if raw is None:
-        return None
-    if kind != "string":
-        raise DefinitionError(f"{where}: allowed is only for string columns, not {kind}")
-    if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence) or not raw:
-        raise DefinitionError(f"{where}: allowed must be a non-empty list of strings")
-    if not all(isinstance(value, str) for value in raw):
-        raise DefinitionError(f"{where}: allowed must contain only strings")
-    # Cells are compared after trimming, so a value with surrounding spaces could never match.
-    return tuple(dict.fromkeys(value.strip() for value in raw))
-
-
-def _parse_pattern(raw: Any, kind: str, where: str) -> str | None:
-    if raw is None:
-        return None
-    if kind != "string":
-        raise DefinitionError(f"{where}: pattern is only for string columns, not {kind}")
-    if not isinstance(raw, str) or not raw:
-        raise DefinitionError(f"{where}: pattern must be a non-empty string")
-    try:
-        re.compile(raw)
-    except re.error as error:
-        raise DefinitionError(f"{where}: pattern {raw!r} is not a valid regex ({error})") from None
-    problem = _re2_problem(raw)
-    if problem:
-        raise DefinitionError(
-            f"{where}: pattern {raw!r} uses syntax the engine cannot run (RE2: no look-around "
-            f"or back-references): {problem}"
-        )
-    return raw
 
 
 def _re2_problem(pattern: str) -> str | None:
@@ -290,56 +544,3 @@ def _re2_problem(pattern: str) -> str | None:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
         return str(error).splitlines()[0]
     return None
-
-
-def _parse_delimiter(raw: Any) -> str | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, str) or len(raw) != 1 or raw in '"\r\n':
-        raise DefinitionError(
-            f"definition: delimiter must be one character other than a quote or newline, "
-            f"not {raw!r}"
-        )
-    return raw
-
-
-def _parse_encoding(raw: Any) -> str:
-    if not isinstance(raw, str) or not raw:
-        raise DefinitionError(f"definition: encoding must be a codec name, not {raw!r}")
-    try:
-        codecs.lookup(raw)
-    except LookupError:
-        raise DefinitionError(f"definition: unknown encoding {raw!r}") from None
-    return raw
-
-
-def _parse_sheet(raw: Any) -> str | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, str) or not raw:
-        raise DefinitionError(f"definition: sheet must be a non-empty string, not {raw!r}")
-    return raw
-
-
-def _parse_null_values(raw: Any) -> tuple[str, ...]:
-    if raw is None:
-        return DEFAULT_NULL_VALUES
-    if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence):
-        raise DefinitionError("definition: null_values must be a list of strings")
-    if not all(isinstance(value, str) for value in raw):
-        raise DefinitionError("definition: null_values must contain only strings")
-    # Cells are compared after trimming, so a null value is kept trimmed, as `allowed` is.
-    return tuple(dict.fromkeys(value.strip() for value in raw))
-
-
-def _parse_primary_key(raw: Any, names: tuple[str, ...]) -> tuple[str, ...]:
-    if raw is None:
-        return ()
-    if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence) or not raw:
-        raise DefinitionError("definition: primary_key must be a non-empty list of column names")
-    for name in raw:
-        if not isinstance(name, str) or name not in names:
-            raise DefinitionError(f"column {name!r}: in primary_key but not defined in columns")
-    if len(set(raw)) != len(raw):
-        raise DefinitionError("definition: primary_key names a column twice")
-    return tuple(raw)

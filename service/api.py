@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.db import InterfaceError, OperationalError
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 
 from api.definitions import router as definitions_router
 from api.health import router as health_router
@@ -16,13 +18,23 @@ from schemas.definition import definition_json_schema
 
 logger = logging.getLogger(__name__)
 
-api = NinjaAPI(
+
+class MonitoringAPI(NinjaAPI):
+    """The NinjaAPI whose OpenAPI document also publishes the schema-definition format."""
+
+    def get_openapi_schema(self, **options: Any) -> OpenAPISchema:
+        document = super().get_openapi_schema(**options)
+        # Published so bms-admin admins can validate the definitions they write. Ninja builds
+        # `components` itself and ignores it in `openapi_extra`, hence this addition.
+        document["components"]["schemas"]["SchemaDefinition"] = definition_json_schema()
+        return document
+
+
+api = MonitoringAPI(
     title="etl-file-monitoring",
     version="1.0.0",
     description="Scores the data quality of agency files dropped into S3 and records the runs "
     "in the bms-admin reporting tables.",
-    # Published so bms-admin admins can validate the definitions they write.
-    openapi_extra={"components": {"schemas": {"SchemaDefinition": definition_json_schema()}}},
 )
 api.add_router("/health/", health_router)
 api.add_router("/", ingestion_router)

@@ -51,3 +51,9 @@ def test_the_draft_example_is_a_valid_definition(document):
     responses = document["paths"]["/api/definitions/draft"]["post"]["responses"]
     example = responses["200"]["content"]["application/json"]["example"]
     assert parse_definition(example["definition"]).strict is True
+
+
+def test_the_definition_component_is_the_schema_the_models_generate(document):
+    from schemas.definition import definition_json_schema
+
+    assert document["components"]["schemas"]["SchemaDefinition"] == definition_json_schema()

@@ -5,18 +5,27 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import time
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 
+from schemas import generate
 from schemas.definition import (
     DEFAULT_NULL_VALUES,
+    SCHEMA_PATH,
+    ColumnDefinition,
     DefinitionError,
+    SchemaDefinition,
     definition_json_schema,
     parse_definition,
     parse_iso_datetime,
 )
+from schemas.generate import REGENERATE, generated_text
 
+# Parsed once per processed file: a typical definition must stay far below this.
+PARSE_BUDGET_SECONDS = 0.001
 EXAMPLES = sorted((Path(__file__).parents[2] / "schemas" / "examples").glob("*.json"))
 ISSUE_EXAMPLE = {
     "strict": True,
@@ -276,3 +285,133 @@ def test_the_json_schema_lists_exactly_the_keys_the_parser_accepts():
         "columns",
         "primary_key",
     }
+
+
+@pytest.mark.parametrize(("case", "raw", "where", "problem"), INVALID, ids=[c[0] for c in INVALID])
+def test_a_refusal_is_one_line_in_the_formats_own_words(case, raw, where, problem):
+    with pytest.raises(DefinitionError) as raised:
+        parse_definition(raw)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert not any(word in message for word in ("pydantic", "Input should", "validation error"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (
+            {"columns": [{"name": "a", "type": "text"}], "sep": ","},
+            "definition: unknown key 'sep'",
+        ),
+        (
+            {"columns": [{"name": "a", "type": "text"}, {"type": "integer"}]},
+            "column 'a': unknown type 'text'",
+        ),
+        (
+            {"columns": [{"name": "n", "type": "number", "min": 5, "max": 1, "required": "no"}]},
+            "column 'n': min 5 is greater than max 1",
+        ),
+        (
+            {"columns": [{"name": "a", "colour": 1, "required": "no"}]},
+            "column 'a': unknown key 'colour'",
+        ),
+        (
+            {"columns": [{"name": "a"}], "primary_key": ["b", 1]},
+            "column 'b': in primary_key but not defined in columns",
+        ),
+        ({"columns": [{"name": "a", "allowed": [1]}]}, "column 'a': allowed must contain only"),
+    ],
+)
+def test_of_several_problems_the_first_checked_is_told(raw, message):
+    with pytest.raises(DefinitionError) as raised:
+        parse_definition(raw)
+    assert str(raised.value).startswith(message)
+
+
+def test_a_datetime_min_above_max_is_quoted_as_written():
+    column = {"name": "d", "type": "datetime", "min": "2020-01-02", "max": "2020-01-01T23:00+05:00"}
+    with pytest.raises(DefinitionError) as raised:
+        parse_definition({"columns": [column]})
+    assert str(raised.value) == (
+        "column 'd': min '2020-01-02' is greater than max '2020-01-01T23:00+05:00'"
+    )
+
+
+def test_null_stands_for_an_absent_key():
+    column = {"name": "a", "min": None, "max": None, "allowed": None, "pattern": None}
+    options = {"delimiter": None, "sheet": None, "null_values": None, "primary_key": None}
+    parsed = parse_definition({"columns": [column], **options})
+    assert parsed == parse_definition({"columns": [{"name": "a"}]})
+    assert (parsed.null_values, parsed.primary_key) == (DEFAULT_NULL_VALUES, ())
+
+
+def test_the_editors_schema_link_is_accepted_and_ignored():
+    parsed = parse_definition({"$schema": "../definition.schema.json", "columns": [{"name": "a"}]})
+    assert parsed == parse_definition({"columns": [{"name": "a"}]})
+
+
+@pytest.mark.parametrize("values", [{"ok"}, "ok", {"ok": 1}])
+def test_allowed_values_must_be_a_json_array(values):
+    with pytest.raises(DefinitionError, match="allowed must be a non-empty list of strings"):
+        parse_definition({"columns": [{"name": "a", "allowed": values}]})
+
+
+def test_any_mapping_and_sequence_is_read_as_json():
+    raw = MappingProxyType({"columns": (MappingProxyType({"name": "a", "allowed": ("x",)}),)})
+    assert parse_definition(raw).column("a").allowed == ("x",)
+
+
+def test_built_in_code_the_classes_check_nothing_as_the_drafter_needs():
+    probe = SchemaDefinition(columns=(ColumnDefinition("a", "date"),), sheet=None)
+    assert probe.names == ("a",)
+    assert SchemaDefinition(columns=()).names == ()
+
+
+def test_typed_values_keep_their_python_types():
+    parsed = parse_definition(
+        {
+            "columns": [
+                {"name": "i", "type": "integer", "min": 1, "max": 2.5},
+                {"name": "d", "type": "date", "min": "2020-01-01"},
+                {"name": "s", "allowed": [" x", "x", "y"]},
+            ],
+            "primary_key": ["i"],
+        }
+    )
+    first, second, third = parsed.columns
+    assert (type(first.min), type(first.max), type(second.min)) == (int, float, dt.date)
+    assert third.allowed == ("x", "y")
+    assert parsed.primary_key == ("i",)
+
+
+def test_parsing_a_typical_definition_takes_well_under_a_millisecond():
+    raw = json.loads((EXAMPLES[0].parent / "station_readings.json").read_text())
+    assert len(parse_definition(raw).columns) == 6
+    batches = []
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(50):
+            parse_definition(raw)
+        batches.append((time.perf_counter() - started) / 50)
+    # The best batch: the machine's other load only ever slows a batch down.
+    assert min(batches) < PARSE_BUDGET_SECONDS
+
+
+def test_the_committed_json_schema_is_what_the_models_generate():
+    committed = SCHEMA_PATH.read_text(encoding="utf-8")
+    assert committed == generated_text(), (
+        f"{SCHEMA_PATH.name} differs from what the models generate: "
+        f"run `.venv/bin/{REGENERATE}` and commit the file"
+    )
+
+
+def test_the_generator_writes_the_schema_and_checks_it(tmp_path, monkeypatch, capsys):
+    target = tmp_path / "definition.schema.json"
+    monkeypatch.setattr(generate, "SCHEMA_PATH", target)
+    assert generate.main(["--check"]) == 1
+    assert generate.main([]) == 0
+    assert json.loads(target.read_text()) == definition_json_schema()
+    assert generate.main(["--check"]) == 0
+    target.write_text("{}")
+    assert generate.main(["--check"]) == 1
+    assert REGENERATE in capsys.readouterr().err

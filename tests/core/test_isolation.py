@@ -25,3 +25,17 @@ def test_the_core_and_its_drafter_import_nothing_from_django_boto3_or_the_databa
     assert found["score"] == 100
     loaded = {name.split(".")[0] for name in found["modules"]}
     assert not loaded & set(FORBIDDEN)
+
+
+FORMAT_PROBE = """
+import json, sys
+from schemas.definition import parse_definition
+parse_definition({"columns": [{"name": "id", "type": "integer", "min": 0}]})
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_the_definition_format_loads_pydantic_but_no_engine_or_framework():
+    loaded = {name.split(".")[0] for name in json.loads(run_python(FORMAT_PROBE))}
+    assert "pydantic" in loaded
+    assert not loaded & {*FORBIDDEN, "pyarrow", "numpy", "pandas", "openpyxl"}
