@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import time
 from pathlib import Path
 from types import MappingProxyType
 
@@ -25,7 +24,6 @@ from schemas.definition import (
 from schemas.generate import REGENERATE, generated_text
 
 # Parsed once per processed file: a typical definition must stay far below this.
-PARSE_BUDGET_SECONDS = 0.001
 EXAMPLES = sorted((Path(__file__).parents[2] / "schemas" / "examples").glob("*.json"))
 ISSUE_EXAMPLE = {
     "strict": True,
@@ -382,19 +380,6 @@ def test_typed_values_keep_their_python_types():
     assert (type(first.min), type(first.max), type(second.min)) == (int, float, dt.date)
     assert third.allowed == ("x", "y")
     assert parsed.primary_key == ("i",)
-
-
-def test_parsing_a_typical_definition_takes_well_under_a_millisecond():
-    raw = json.loads((EXAMPLES[0].parent / "station_readings.json").read_text())
-    assert len(parse_definition(raw).columns) == 6
-    batches = []
-    for _ in range(5):
-        started = time.perf_counter()
-        for _ in range(50):
-            parse_definition(raw)
-        batches.append((time.perf_counter() - started) / 50)
-    # The best batch: the machine's other load only ever slows a batch down.
-    assert min(batches) < PARSE_BUDGET_SECONDS
 
 
 def test_the_committed_json_schema_is_what_the_models_generate():
