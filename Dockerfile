@@ -6,8 +6,9 @@
 FROM python:3.10-slim AS builder
 
 WORKDIR /build
-COPY requirements/base.txt requirements/base.txt
-RUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements/base.txt
+# The lock pins every package with its hashes: a download that differs from what was locked fails.
+COPY requirements/base.lock requirements/base.lock
+RUN pip wheel --no-cache-dir --require-hashes --wheel-dir /wheels -r requirements/base.lock
 
 # --- runtime ---------------------------------------------------------------------------------
 FROM python:3.10-slim
@@ -24,10 +25,12 @@ RUN groupadd --system --gid 10001 app \
 
 WORKDIR /app
 
-# Installed from the builder's wheels through a bind mount, so no wheel lands in a layer.
-COPY requirements/base.txt requirements/base.txt
+# Installed from the builder's wheels through a bind mount, so no wheel lands in a layer. Every
+# locked package ships a wheel, so the builder's files are the locked ones and the hashes hold.
+COPY requirements/base.lock requirements/base.lock
 RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
-    pip install --no-cache-dir --no-index --find-links=/wheels -r requirements/base.txt
+    pip install --no-cache-dir --no-index --find-links=/wheels --require-hashes \
+        -r requirements/base.lock
 
 # The code stays owned by root: the service only needs to write to /tmp.
 COPY . .

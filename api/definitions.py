@@ -16,7 +16,7 @@ from api.payloads import (
     DraftOut,
     ValidateOut,
 )
-from ingestion import authoring
+from ingestion import authoring, correlation
 
 router = Router(tags=["definitions"])
 
@@ -58,7 +58,7 @@ def _example(example: dict) -> dict:
 )
 def draft_definition(request, file: Sample, sheet: Sheet = None, sample_rows: SampleRows = None):
     draft = authoring.draft_upload(file, sheet=sheet or None, sample_rows=sample_rows)
-    return draft.as_dict()
+    return {**draft.as_dict(), "correlation_id": correlation.current_id()}
 
 
 @router.post(
@@ -80,4 +80,4 @@ def validate(
     definition: InlineDefinition = None,
 ):
     report = authoring.validate_upload(file, definition_id=definition_id, definition=definition)
-    return report.as_dict()
+    return {**report.as_dict(), "correlation_id": correlation.current_id()}

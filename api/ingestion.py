@@ -6,6 +6,7 @@ from ninja import Router
 
 from api.auth import ingestion_token
 from api.payloads import TRIGGER_BODY_EXAMPLES, Detail, TriggerOut
+from ingestion import correlation
 from ingestion.pipeline.events import parse_event
 from ingestion.pipeline.services import process_event
 
@@ -37,4 +38,5 @@ _BODY_DOC = {
 )
 def trigger_ingestion(request):
     event = parse_event(request.body)
-    return {"results": [result.as_dict() for result in process_event(event)]}
+    results = [result.as_dict() for result in process_event(event)]
+    return {"results": results, "correlation_id": correlation.current_id()}

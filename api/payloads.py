@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
-from ninja import Schema
+from ninja import Field, Schema
+
+CORRELATION_ID_EXAMPLE = "5f0c2a9e8d7b4e1f9a3c6b2d1e0f4a7c"
+# The id of every log line written while answering; the same value as the X-Request-ID header.
+CorrelationId = Annotated[
+    str,
+    Field(
+        description="The id on every log line of this request, also answered as X-Request-ID: "
+        "the caller's X-Request-ID when it is a token of up to 64 letters, digits and . _ : -, "
+        "else a new one. The worker sends its SQS message id.",
+        examples=[CORRELATION_ID_EXAMPLE],
+    ),
+]
 
 
 class Detail(Schema):
@@ -31,6 +44,7 @@ class IngestionResultOut(Schema):
 
 class TriggerOut(Schema):
     results: list[IngestionResultOut]
+    correlation_id: CorrelationId
 
 
 class DataQualityOut(Schema):
@@ -122,6 +136,7 @@ class DraftOut(Schema):
     row_count: int
     format: dict
     warnings: list[str]
+    correlation_id: CorrelationId
 
 
 class ValidateOut(Schema):
@@ -131,6 +146,7 @@ class ValidateOut(Schema):
     passed: bool
     deductions: dict[str, int]
     metrics: dict
+    correlation_id: CorrelationId
 
 
 # metrics["format"] of a plain CSV file, as the engine reports it.
@@ -182,6 +198,7 @@ DRAFT_EXAMPLE = {
     "row_count": 120,
     "format": CSV_FORMAT_EXAMPLE,
     "warnings": [],
+    "correlation_id": CORRELATION_ID_EXAMPLE,
 }
 
 # What POST /api/validate answers when one rule fails, in the OpenAPI document.
@@ -229,6 +246,7 @@ VALIDATE_EXAMPLE = {
             "98.5), first at line 7"
         },
     },
+    "correlation_id": CORRELATION_ID_EXAMPLE,
 }
 
 # An inline definition for POST /api/validate, sent as a JSON string in the `definition` field.

@@ -1,4 +1,8 @@
-"""Log formatters: JSON lines for machines (the default), key=value text for people."""
+"""Log formatters: JSON lines for machines (the default), key=value text for people.
+
+Both add the correlation id bound where the line was logged (ingestion/correlation.py), so every
+line of one message, request or command can be found with one search.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,21 @@ import json
 import logging
 from datetime import datetime, timezone
 
+from ingestion.correlation import current_id
+
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is context.
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
 def record_context(record: logging.LogRecord) -> dict:
-    return {k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRS}
+    """The record's `extra=` fields, after the correlation id of the unit of work when bound.
+
+    Handlers format in the thread that logs, so the id read here is the one of that line's work.
+    """
+    correlation_id = current_id()
+    context = {"correlation_id": correlation_id} if correlation_id else {}
+    context.update((k, v) for k, v in vars(record).items() if k not in _STANDARD_ATTRS)
+    return context
 
 
 class JsonFormatter(logging.Formatter):

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "ingestion.apps.IngestionConfig",
 ]
 MIDDLEWARE = [
+    # First, so every line logged while answering carries the request's correlation id.
+    "service.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves /static/ (the Swagger UI of /api/docs) from the process itself, DEBUG off included.
     "whitenoise.middleware.WhiteNoiseMiddleware",

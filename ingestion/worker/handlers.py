@@ -15,6 +15,7 @@ from typing import Literal
 import requests
 from django.db import close_old_connections
 
+from ingestion import correlation
 from ingestion.errors import SourceUnavailable
 from ingestion.pipeline.events import ParsedEvent
 from ingestion.pipeline.statuses import FINAL_STATUSES
@@ -75,7 +76,11 @@ class InProcess:
 
 
 class ForwardToService:
-    """POST the raw body to the HTTP service's trigger endpoint, as S3 would via a push."""
+    """POST the raw body to the HTTP service's trigger endpoint, as S3 would via a push.
+
+    The message's correlation id goes along as X-Request-ID, so the service's log lines about
+    the object carry the same id as the worker's.
+    """
 
     mode = "forward"
 
@@ -90,13 +95,19 @@ class ForwardToService:
             response = requests.post(
                 self.url,
                 data=body.encode("utf-8"),
-                headers=self.headers,
+                headers=self._headers(),
                 timeout=(FORWARD_CONNECT_TIMEOUT_SECONDS, FORWARD_READ_TIMEOUT_SECONDS),
             )
         except requests.RequestException as exc:
             # Refused, reset or timed out: a draining or restarting service, never the message.
             return Verdict("retry", detail=f"the service did not answer: {exc}")
         return self._verdict(response)
+
+    def _headers(self) -> dict[str, str]:
+        correlation_id = correlation.current_id()
+        if correlation_id is None:
+            return self.headers
+        return {**self.headers, correlation.REQUEST_ID_HEADER: correlation_id}
 
     def _verdict(self, response: requests.Response) -> Verdict:
         status = response.status_code

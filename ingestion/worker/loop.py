@@ -27,6 +27,7 @@ from pathlib import Path
 
 from django.db import connections
 
+from ingestion import correlation
 from ingestion.errors import InvalidEvent
 from ingestion.pipeline.events import ParsedEvent, body_preview, parse_event
 from ingestion.worker import sqs
@@ -242,10 +243,12 @@ class Worker:
             connections.close_all()
 
     def _handle(self, message: Message) -> None:
-        started = time.monotonic()
-        event, verdict = self._decide(message)
-        self._settle(message, verdict)
-        self._record(message, event, verdict, time.monotonic() - started)
+        # Bound here, in the thread that handles the message: a pool thread carries its own id.
+        with correlation.bound(message.message_id):
+            started = time.monotonic()
+            event, verdict = self._decide(message)
+            self._settle(message, verdict)
+            self._record(message, event, verdict, time.monotonic() - started)
 
     def _decide(self, message: Message) -> tuple[ParsedEvent | None, Verdict]:
         try:

@@ -79,7 +79,7 @@ def test_an_eventbridge_event_falls_back_to_the_decoded_key(client, bucket):
 def test_a_test_event_is_acknowledged_and_nothing_processed(client, bucket):
     response = post(client, s3_test_event())
     assert response.status_code == 200
-    assert response.json() == {"results": []}
+    assert response.json() == {"results": [], "correlation_id": response["X-Request-ID"]}
 
 
 def test_every_record_gets_a_result_and_removals_are_ignored(client, watched):

@@ -153,3 +153,8 @@ def test_drafting_writes_nothing_and_reads_nothing_from_s3(client, no_s3):
         assert draft(client, SAMPLE_CSV).status_code == 200
     assert queries.captured_queries == []
     assert row_counts() == before
+
+
+def test_the_answer_names_the_requests_correlation_id(client):
+    response = draft(client, SAMPLE_CSV)
+    assert response.json()["correlation_id"] == response["X-Request-ID"]

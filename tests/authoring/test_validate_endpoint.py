@@ -157,3 +157,9 @@ def test_a_dry_run_writes_nothing_and_reads_nothing_from_s3(client, no_s3):
     assert response.status_code == 200
     assert [query["sql"].split()[0] for query in queries.captured_queries] == ["SELECT"]
     assert row_counts() == before
+
+
+def test_the_answer_names_the_requests_correlation_id(client):
+    response = validate(client, definition=STATION_DEFINITION)
+    assert response.status_code == 200
+    assert response.json()["correlation_id"] == response["X-Request-ID"]

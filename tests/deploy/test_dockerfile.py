@@ -58,10 +58,13 @@ def test_it_builds_wheels_in_a_slim_builder_and_installs_only_runtime_requiremen
     stages = arguments_of("FROM")
     assert stages == [f"{BASE_IMAGE} AS builder", BASE_IMAGE]
     runs = " ".join(arguments_of("RUN"))
-    assert "pip wheel --no-cache-dir --wheel-dir /wheels -r requirements/base.txt" in runs
+    assert (
+        "pip wheel --no-cache-dir --require-hashes --wheel-dir /wheels -r requirements/base.lock"
+        in runs
+    )
     assert "from=builder" in runs
-    assert "--no-index" in runs
-    assert "requirements/dev.txt" not in DOCKERFILE.read_text()
+    assert "--no-index --find-links=/wheels --require-hashes -r requirements/base.lock" in runs
+    assert "requirements/dev" not in DOCKERFILE.read_text()
 
 
 def test_it_runs_unbuffered_without_bytecode_writes_as_a_non_root_user():

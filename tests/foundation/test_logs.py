@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import logging
 
+from ingestion import correlation
 from service.logs import JsonFormatter, TextFormatter
 
 
@@ -32,3 +33,20 @@ def test_json_lines_carry_the_message_and_every_extra_field():
 def test_text_lines_are_readable_with_context_at_the_end():
     line = TextFormatter().format(make_record(bucket="b"))
     assert line.endswith("INFO    ingestion.pipeline.services: processed file.csv [bucket=b]")
+
+
+def test_json_lines_carry_the_bound_correlation_id():
+    with correlation.bound("message-1"):
+        entry = json.loads(JsonFormatter().format(make_record(bucket="b")))
+    assert (entry["correlation_id"], entry["bucket"]) == ("message-1", "b")
+
+
+def test_text_lines_carry_the_bound_correlation_id_first_in_the_context():
+    with correlation.bound("message-1"):
+        line = TextFormatter().format(make_record(bucket="b"))
+    assert line.endswith("processed file.csv [correlation_id=message-1 bucket=b]")
+
+
+def test_lines_outside_any_unit_of_work_have_no_correlation_id():
+    assert "correlation_id" not in json.loads(JsonFormatter().format(make_record()))
+    assert "correlation_id" not in TextFormatter().format(make_record())

@@ -12,6 +12,7 @@ from ingestion.management.commands.process_file import Command as ProcessFile
 from ingestion.models import MonitoringFileRun
 from ingestion.pipeline import s3
 from tests.builders import BUCKET, NULLS_CSV, make_definition, make_monitoring_file, put_object
+from tests.log_lines import captured_log_lines, lines_of
 
 pytestmark = pytest.mark.django_db
 KEY = "acme/stations.csv"
@@ -81,3 +82,17 @@ def test_wrong_arguments_from_the_command_line_exit_1_with_one_line(argv, capsys
     error = capsys.readouterr().err
     assert error.count("\n") == 1
     assert "process_file: error:" in error
+
+
+def test_json_names_the_new_correlation_id_its_log_lines_carry(watched):
+    put_object(KEY)
+    with captured_log_lines() as lines:
+        first = json.loads(run_command("--bucket", BUCKET, "--key", KEY, "--json"))
+    second = json.loads(run_command("--bucket", BUCKET, "--key", KEY, "--json"))
+    assert len(first["correlation_id"]) == 32
+    assert first["correlation_id"] != second["correlation_id"]
+    [summary] = lines_of(lines, "ingestion.pipeline")
+    assert (summary["message"], summary["correlation_id"]) == (
+        "object processed",
+        first["correlation_id"],
+    )

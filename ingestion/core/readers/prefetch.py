@@ -7,6 +7,7 @@ current one on a second core. The queue bound keeps memory at a few chunks.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import queue
 import threading
 from collections.abc import Iterator
@@ -29,8 +30,11 @@ class Prefetcher(Generic[T]):
     def __init__(self, source: Iterator[T], depth: int) -> None:
         self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
+        # Run in a copy of the caller's context, so lines logged while reading ahead carry the
+        # same correlation id as the caller's.
+        context = contextvars.copy_context()
         self._thread = threading.Thread(
-            target=self._run, args=(source,), name="core-prefetch", daemon=True
+            target=context.run, args=(self._run, source), name="core-prefetch", daemon=True
         )
         self._thread.start()
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from ingestion import correlation
 from ingestion.notify.missing import detect_missing_files
 
 
@@ -46,7 +47,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, now: datetime | None, **options):
         try:
-            summary = detect_missing_files(now=now)
+            with correlation.bound():
+                summary = detect_missing_files(now=now)
         except DatabaseError as exc:
             first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise CommandError(f"the database is unavailable: {first_line}") from None

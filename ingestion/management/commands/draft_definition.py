@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ingestion import correlation
 from ingestion.authoring import draft_file
 from ingestion.errors import IngestionError
 
@@ -34,7 +35,8 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"{path} is not a file")
         try:
-            draft = draft_file(path, sheet=sheet, sample_rows=sample_rows)
+            with correlation.bound():
+                draft = draft_file(path, sheet=sheet, sample_rows=sample_rows)
         except IngestionError as exc:
             raise CommandError(exc.message) from None
         if as_json:

@@ -6,6 +6,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ingestion import correlation
 from ingestion.errors import IngestionError
 from ingestion.pipeline.results import describe_result
 from ingestion.pipeline.services import process_s3_file
@@ -36,11 +37,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, bucket: str, key: str, force: bool, as_json: bool, **options):
-        try:
-            result = process_s3_file(bucket=bucket, key=key, force=force)
-        except IngestionError as exc:
-            raise CommandError(exc.message) from None
+        # A new id per run: the command's log lines share it, and --json answers it.
+        with correlation.bound() as correlation_id:
+            try:
+                result = process_s3_file(bucket=bucket, key=key, force=force)
+            except IngestionError as exc:
+                raise CommandError(exc.message) from None
         if as_json:
-            self.stdout.write(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+            document = {**result.as_dict(), "correlation_id": correlation_id}
+            self.stdout.write(json.dumps(document, indent=2, ensure_ascii=False))
         else:
             self.stdout.write("\n".join(describe_result(result)))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ingestion import correlation
 from ingestion.authoring import resolve_definition, validate_file
 from ingestion.core import QualityReport, evidence_lines
 from ingestion.errors import IngestionError
@@ -37,7 +38,8 @@ class Command(BaseCommand):
                 definition_id=definition_id,
                 definition=_read(definition_file) if definition_file else None,
             )
-            report = validate_file(path, definition=definition)
+            with correlation.bound():
+                report = validate_file(path, definition=definition)
         except IngestionError as exc:
             raise CommandError(exc.message) from None
         if as_json:
