@@ -21,6 +21,7 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "ingestion.aws": ((), ()),
     "ingestion.telemetry": ((), ()),
     "ingestion.periods": ((), ()),
+    "ingestion.correlation": ((), ()),
     "ingestion.system_checks": ((), ()),
     "ingestion.pipeline": (
         (
@@ -51,6 +52,7 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "ingestion.pipeline.statuses",
             "ingestion.errors",
             "ingestion.aws",
+            "ingestion.correlation",
         ),
         ("ingestion.pipeline.services",),
     ),
@@ -76,6 +78,7 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "ingestion.pipeline.services",
             "ingestion.authoring",
             "ingestion.models",
+            "ingestion.correlation",
         ),
         (),
     ),
