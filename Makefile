@@ -42,6 +42,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/hadolint Dockerfile
 
 demo: $(STAMP)
@@ -51,4 +52,4 @@ bench: $(STAMP)
 	$(VPY) -m bench.engine $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .demo .bench .pytest_cache .ruff_cache
+	rm -rf $(VENV) .demo .bench .pytest_cache .ruff_cache .mypy_cache

@@ -37,11 +37,11 @@ def cgroup_cpu_limit(root: Path = CGROUP_ROOT) -> float | None:
     except (OSError, ValueError):
         pass
     try:
-        quota = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
-        period = int((root / "cpu" / "cpu.cfs_period_us").read_text())
+        cfs_quota = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
+        cfs_period = int((root / "cpu" / "cpu.cfs_period_us").read_text())
     except (OSError, ValueError):
         return None
-    return quota / period if quota > 0 and period > 0 else None
+    return cfs_quota / cfs_period if cfs_quota > 0 and cfs_period > 0 else None
 
 
 def container_cpu_count(root: Path = CGROUP_ROOT) -> int:
@@ -60,8 +60,11 @@ class UvicornFields(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.__dict__.pop("color_message", None)
-        access = record.name == "uvicorn.access" and isinstance(record.args, tuple)
-        if access and len(record.args) == len(self.ACCESS_FIELDS):
+        if (
+            record.name == "uvicorn.access"
+            and isinstance(record.args, tuple)
+            and len(record.args) == len(self.ACCESS_FIELDS)
+        ):
             for field, value in zip(self.ACCESS_FIELDS, record.args, strict=True):
                 setattr(record, field, value)
         return True

@@ -75,7 +75,14 @@ class Demo:
     port: int = 0
     env: dict[str, str] = field(default_factory=dict)
     queue_url: str = ""
-    aws: LocalAws | None = None
+    local_aws: LocalAws | None = None
+
+    @property
+    def aws(self) -> LocalAws:
+        """The local S3 and SQS, once `start_local_aws` has started them."""
+        if self.local_aws is None:
+            raise DemoError("the local S3 and SQS are not started yet")
+        return self.local_aws
 
     @property
     def base_url(self) -> str:
@@ -219,7 +226,7 @@ def start_local_aws(demo: Demo) -> None:
         port = 0
     server, endpoint = start_moto(port)
     demo.stack.callback(server.stop)
-    demo.aws = LocalAws(endpoint)
+    demo.local_aws = LocalAws(endpoint)
     demo.queue_url = demo.aws.create_queue_with_dlq(QUEUE)
     say(f"local S3 + SQS (moto) at {endpoint}: queue {QUEUE} with a DLQ, bucket {BUCKET}")
 

@@ -102,10 +102,10 @@ def _line(error: ErrorDetails, raw: Any, problems: Mapping[str, Problem]) -> str
     if error["type"] == REFUSAL and context.get("text"):
         return f"{where}: {context['text']}"
     field, is_item = _field(loc)
-    problem = problems.get(field)
-    template = problem and (problem.item if is_item and problem.item else problem.text)
-    if template is None:
+    problem = problems.get(field) if field is not None else None
+    if problem is None:
         return f"{where}: {field or 'definition'} is invalid ({error['msg']})"
+    template = problem.item if is_item and problem.item else problem.text
     return template.format(where=where, input=error["input"], given=_holder(loc, raw))
 
 

@@ -25,7 +25,7 @@ from service.env import (
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def database_config(name: str) -> dict:
+def database_config(name: str) -> dj_database_url.DBConfig:
     url = env_required(name)
     try:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)

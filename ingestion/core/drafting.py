@@ -39,6 +39,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ingestion.core.arrays import Typed
 from ingestion.core.checks.keys import SeenKeys, hash_strings
 from ingestion.core.checks.values import EPOCH, EPOCH_DATE, read_column, to_numpy
 from ingestion.core.errors import EngineUnavailable, FormatError
@@ -50,11 +51,12 @@ from schemas.definition import (
     DEFAULT_ENCODING,
     DEFAULT_NULL_VALUES,
     ColumnDefinition,
+    ColumnType,
     SchemaDefinition,
 )
 
 # Types tried on every value, narrowest first; a column none of them fits is a string.
-TYPED_KINDS = ("boolean", "integer", "number", "date", "datetime")
+TYPED_KINDS: tuple[ColumnType, ...] = ("boolean", "integer", "number", "date", "datetime")
 BOUNDED_KINDS = frozenset({"integer", "number", "date", "datetime"})
 KEY_KINDS = frozenset({"integer", "string"})
 MAX_ALLOWED = 20
@@ -139,7 +141,7 @@ class _Column:
     keyed: bool
     values: int = 0
     nulls: int = 0
-    possible: list[str] = field(default_factory=lambda: list(TYPED_KINDS))
+    possible: list[ColumnType] = field(default_factory=lambda: list(TYPED_KINDS))
     ruled_out: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     low: dict[str, Any] = field(default_factory=dict)
@@ -185,9 +187,10 @@ class _Column:
         if not read.valid[present].all():
             self.dates_confirmed = False
             return
+        assert read.typed is not None  # a date column's values are typed
         _widen(self.low, self.high, "date", read.typed[present])
 
-    def _rule_out(self, kind: str, reason: str) -> None:
+    def _rule_out(self, kind: ColumnType, reason: str) -> None:
         if kind in self.possible:
             self.possible.remove(kind)
             self.ruled_out[kind] = reason
@@ -226,7 +229,7 @@ class _Column:
             if typed is not None and kind == "integer":
                 integers = typed
 
-    def _typed(self, trimmed: pa.Array, kind: str) -> np.ndarray | None:
+    def _typed(self, trimmed: pa.Array, kind: ColumnType) -> Typed | None:
         """Read the values as `kind` (a head first: most types fail on it); None rules it out.
 
         This is the engine's own reading, on values already trimmed and without nulls.
@@ -384,7 +387,7 @@ class _Sample:
 
     def _columns(self, header: tuple[str, ...]) -> list[_Column]:
         seen: set[str] = set()
-        columns = []
+        columns: list[_Column] = []
         for index, name in enumerate(header):
             if not name:
                 # A strict definition would count the unnamed column as undefined.
@@ -575,7 +578,7 @@ def _limited(chunks: Iterator[Chunk], limit: int | None) -> Iterator[Chunk]:
             return
 
 
-def _widen(low: dict[str, Any], high: dict[str, Any], kind: str, typed: np.ndarray) -> None:
+def _widen(low: dict[str, Any], high: dict[str, Any], kind: str, typed: Typed) -> None:
     if not len(typed):
         return
     smallest, largest = typed.min().item(), typed.max().item()

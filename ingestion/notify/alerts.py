@@ -84,6 +84,7 @@ def _result_message(watched: MonitoringFile, result: IngestionResult) -> slack.M
     where |= {"bucket": result.bucket, "key": result.key}
     if result.status == "rejected":
         return slack.rejected_message(**where, problem=result.detail)
+    assert result.score is not None  # only a scored run fails (see `_deserves_alert`)
     return slack.failed_run_message(
         **where,
         score=result.score,

@@ -107,6 +107,7 @@ def _run_pipeline(
             bucket, key, resolution.status, monitoring_file_id=mf_id, detail=resolution.reason
         )
     monitoring_file = resolution.monitoring_file
+    assert monitoring_file is not None  # a match names its monitoring file
     try:
         definition = load_definition(monitoring_file)
     except DefinitionError as exc:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ingestion.core.arrays import Mask
 from ingestion.core.checks.rules import ColumnRule
 from ingestion.core.checks.values import ColumnValues, bound_key, full_match, to_numpy
 from ingestion.core.scoring import BOUNDS_RANGE
@@ -40,7 +40,7 @@ class Type(ColumnRule):
     def declared(cls, column: ColumnDefinition) -> Type | None:
         return cls(column.type) if column.type != "string" else None
 
-    def failing(self, values: ColumnValues) -> np.ndarray:
+    def failing(self, values: ColumnValues) -> Mask:
         return ~values.null & ~values.valid
 
     @property
@@ -63,7 +63,9 @@ class Min(ColumnRule):
             return None
         return cls(column.min, bound_key(column, column.min, "min"))
 
-    def failing(self, values: ColumnValues) -> np.ndarray:
+    def failing(self, values: ColumnValues) -> Mask:
+        # Only typed columns take a bound (see `schemas.definition`), so their values are typed.
+        assert values.typed is not None
         return values.valid & (values.typed < self.key)
 
     @property
@@ -86,7 +88,9 @@ class Max(ColumnRule):
             return None
         return cls(column.max, bound_key(column, column.max, "max"))
 
-    def failing(self, values: ColumnValues) -> np.ndarray:
+    def failing(self, values: ColumnValues) -> Mask:
+        # Only typed columns take a bound (see `schemas.definition`), so their values are typed.
+        assert values.typed is not None
         return values.valid & (values.typed > self.key)
 
     @property
@@ -106,7 +110,7 @@ class Allowed(ColumnRule):
     def declared(cls, column: ColumnDefinition) -> Allowed | None:
         return cls(pa.array(column.allowed, pa.string())) if column.allowed else None
 
-    def failing(self, values: ColumnValues) -> np.ndarray:
+    def failing(self, values: ColumnValues) -> Mask:
         return values.valid & ~to_numpy(pc.is_in(values.trimmed, value_set=self.values))
 
 
@@ -122,7 +126,7 @@ class Pattern(ColumnRule):
     def declared(cls, column: ColumnDefinition) -> Pattern | None:
         return cls(full_match(column.pattern)) if column.pattern else None
 
-    def failing(self, values: ColumnValues) -> np.ndarray:
+    def failing(self, values: ColumnValues) -> Mask:
         return values.valid & ~to_numpy(pc.match_substring_regex(values.trimmed, self.regex))
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-import numpy as np
-
+from ingestion.core.arrays import Mask
 from ingestion.core.checks.rules import ColumnRule
 from ingestion.core.checks.values import ColumnValues
 from ingestion.core.scoring import COMPLETENESS
@@ -24,5 +23,5 @@ class Required(ColumnRule):
     def declared(cls, column: ColumnDefinition) -> Required | None:
         return cls() if column.required else None
 
-    def failing(self, values: ColumnValues) -> np.ndarray:
+    def failing(self, values: ColumnValues) -> Mask:
         return values.null

@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from ingestion.core import limits
+from ingestion.core.arrays import Int64s, Mask
 
 
 class Rule(Protocol):
@@ -86,9 +87,9 @@ class Tally:
     def record(
         self,
         label: str,
-        masks: dict[str, np.ndarray],
-        lines: np.ndarray,
-        shown: Callable[[np.ndarray], Iterable[Any]],
+        masks: dict[str, Mask],
+        lines: Int64s,
+        shown: Callable[[Int64s], Iterable[Any]],
     ) -> None:
         """Count each rule's failing rows and keep the first ones; `shown` gives row values."""
         failing = [(rule, mask) for rule, mask in masks.items() if mask.any()]
@@ -123,7 +124,7 @@ class Tally:
         return Finding(self.category, label, broken, tuple(self.samples.get(label, ())))
 
 
-def sample_text(values: pa.Array, rows: np.ndarray) -> list[str | None]:
+def sample_text(values: pa.Array, rows: Int64s) -> list[str | None]:
     """Return the cells at `rows` as a person sees them, cut to a readable length."""
     return [_clip(value) for value in values.take(pa.array(rows, pa.int64())).to_pylist()]
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from ingestion.core.arrays import Keys, Mask, Typed
+
 WORD = 8
 SEED = np.uint64(0x243F6A8885A308D3)
 MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
@@ -25,7 +27,7 @@ DENSE_BYTES_PER_KEY = 8
 DENSE_FLOOR_BYTES = 1 << 20
 
 
-def _finalize(hashes: np.ndarray) -> np.ndarray:
+def _finalize(hashes: Keys) -> Keys:
     """Mix the bits of 64-bit hashes (splitmix64's finalizer), in place."""
     hashes ^= hashes >> np.uint64(30)
     hashes *= MIX_1
@@ -35,7 +37,7 @@ def _finalize(hashes: np.ndarray) -> np.ndarray:
     return hashes
 
 
-def hash_strings(values: pa.Array) -> np.ndarray:
+def hash_strings(values: pa.Array) -> Keys:
     """Hash every string of `values` to 64 bits, eight bytes at a time, with no loop per row."""
     count = len(values)
     if not count:
@@ -50,7 +52,7 @@ def hash_strings(values: pa.Array) -> np.ndarray:
     padded = np.zeros(end + WORD, dtype=np.uint8)
     padded[:end] = data[:end]
     # Unaligned 8-byte words starting at every byte: words[i] reads bytes i..i+7.
-    words = np.ndarray(shape=(end + 1,), dtype="<u8", buffer=padded, strides=(1,))
+    words: Keys = np.ndarray(shape=(end + 1,), dtype="<u8", buffer=padded, strides=(1,))
     hashes = lengths.astype(np.uint64) * MULTIPLIER ^ SEED
     longest = int(lengths.max())
     for step in range(0, longest, WORD):
@@ -66,7 +68,7 @@ def hash_strings(values: pa.Array) -> np.ndarray:
     return _finalize(hashes)
 
 
-def exact_key(typed: np.ndarray) -> np.ndarray:
+def exact_key(typed: Typed) -> Keys:
     """Turn typed values into 64-bit keys that are equal exactly when the values are."""
     if typed.dtype == np.float64:
         normalized = typed + 0.0  # -0.0 becomes 0.0
@@ -74,7 +76,7 @@ def exact_key(typed: np.ndarray) -> np.ndarray:
     return typed.astype(np.int64, copy=False).view(np.uint64)
 
 
-def combine(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+def combine(left: Keys, right: Keys) -> Keys:
     """Hash two key arrays into one (for multi-column keys)."""
     mixed = (left ^ _finalize(right.copy())) * MULTIPLIER
     return _finalize(mixed + SEED)
@@ -84,13 +86,13 @@ class SeenKeys:
     """The set of keys seen so far, as sorted runs of unique uint64."""
 
     def __init__(self) -> None:
-        self._runs: list[np.ndarray] = []
+        self._runs: list[Keys] = []
 
     @property
     def nbytes(self) -> int:
         return sum(run.nbytes for run in self._runs)
 
-    def contains(self, sorted_keys: np.ndarray) -> np.ndarray:
+    def contains(self, sorted_keys: Keys) -> Mask:
         """Return which of `sorted_keys` (ascending) have been seen."""
         found = np.zeros(len(sorted_keys), dtype=bool)
         if not len(sorted_keys):
@@ -105,7 +107,7 @@ class SeenKeys:
             found[low:high] |= run[where] == window
         return found
 
-    def add(self, sorted_unique: np.ndarray) -> None:
+    def add(self, sorted_unique: Keys) -> None:
         """Add keys known to be new, ascending and unique."""
         if not len(sorted_unique):
             return
@@ -129,7 +131,7 @@ class DenseKeys:
 
     def __init__(self) -> None:
         self._runs = SeenKeys()
-        self._map: np.ndarray | None = None
+        self._map: Mask | None = None
         self._base = 0
         self._distinct = 0
         self._dense = True
@@ -138,7 +140,7 @@ class DenseKeys:
     def nbytes(self) -> int:
         return self._runs.nbytes + (self._map.nbytes if self._map is not None else 0)
 
-    def contains(self, sorted_keys: np.ndarray) -> np.ndarray:
+    def contains(self, sorted_keys: Keys) -> Mask:
         if not self._dense:
             return self._runs.contains(sorted_keys)
         found = np.zeros(len(sorted_keys), dtype=bool)
@@ -149,7 +151,7 @@ class DenseKeys:
         found[inside] = self._map[offsets[inside]]
         return found
 
-    def add(self, sorted_unique: np.ndarray) -> None:
+    def add(self, sorted_unique: Keys) -> None:
         if not len(sorted_unique):
             return
         if not self._dense:
@@ -164,21 +166,23 @@ class DenseKeys:
         if span > max(DENSE_BYTES_PER_KEY * self._distinct, DENSE_FLOOR_BYTES):
             self._to_runs(sorted_unique)
             return
-        self._cover(low, span)
-        self._map[signed - self._base] = True
+        flags = self._cover(low, span)
+        flags[signed - self._base] = True
 
-    def _cover(self, low: int, span: int) -> None:
+    def _cover(self, low: int, span: int) -> Mask:
+        """Return the byte map, grown first if it does not reach from `low` over `span` keys."""
         old = self._map
         if old is not None and low >= self._base and low + span <= self._base + len(old):
-            return
+            return old
         size = span if old is None else max(span, 2 * len(old))
         grown = np.zeros(size, dtype=bool)
         if old is not None:
             start = self._base - low
             grown[start : start + len(old)] = old
         self._map, self._base = grown, low
+        return grown
 
-    def _to_runs(self, sorted_unique: np.ndarray) -> None:
+    def _to_runs(self, sorted_unique: Keys) -> None:
         if self._map is not None:
             known = (np.flatnonzero(self._map) + self._base).view(np.uint64)
             self._runs.add(np.sort(known))

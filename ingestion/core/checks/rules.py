@@ -6,8 +6,7 @@ import inspect
 from abc import ABC, abstractmethod
 from typing import ClassVar
 
-import numpy as np
-
+from ingestion.core.arrays import Mask
 from ingestion.core.checks.values import ColumnValues
 from schemas.definition import ColumnDefinition
 
@@ -37,7 +36,7 @@ class ColumnRule(ABC):
         """Return the rule with its parameters when `column` asks for it, else None."""
 
     @abstractmethod
-    def failing(self, values: ColumnValues) -> np.ndarray:
+    def failing(self, values: ColumnValues) -> Mask:
         """Return a boolean mask of the chunk's rows that break the rule."""
 
     @property

@@ -7,6 +7,8 @@ from functools import partial
 import numpy as np
 import pyarrow as pa
 
+from ingestion.core.arrays import Int64s, Keys
+
 # Importing the category modules declares their column rules (see `ColumnRule`).
 from ingestion.core.checks import bounds, completeness  # noqa: F401
 from ingestion.core.checks.findings import Finding, Findings, Rule, Tally, sample_text
@@ -68,7 +70,7 @@ class TableChecks:
                 self._record_repeats(check, read, rows, chunk.lines)
 
     @property
-    def confirmations(self) -> list[tuple[KeyCheck, np.ndarray]]:
+    def confirmations(self) -> list[tuple[KeyCheck, Keys]]:
         """Hashed key checks with candidate duplicates, for a second pass."""
         return [
             (check, np.unique(np.concatenate(check.candidates)))
@@ -76,7 +78,7 @@ class TableChecks:
             if check.candidates
         ]
 
-    def confirm(self, chunk: Chunk, pending: list[tuple[KeyCheck, np.ndarray]]) -> None:
+    def confirm(self, chunk: Chunk, pending: list[tuple[KeyCheck, Keys]]) -> None:
         parts = {index: column for check, _ in pending for column, index in check.parts}
         read = self._read_columns(chunk, parts)
         for check, candidates in pending:
@@ -105,7 +107,7 @@ class TableChecks:
         }
 
     def _record_repeats(
-        self, check: KeyCheck, read: dict[int, ColumnValues], rows: np.ndarray, lines: np.ndarray
+        self, check: KeyCheck, read: dict[int, ColumnValues], rows: Int64s, lines: Int64s
     ) -> None:
         repeated = np.zeros(len(lines), dtype=bool)
         repeated[rows] = True

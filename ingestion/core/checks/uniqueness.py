@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pyarrow as pa
 
+from ingestion.core.arrays import Int64s, Keys
 from ingestion.core.checks.findings import sample_text
 from ingestion.core.checks.keys import DenseKeys, SeenKeys, combine, exact_key, hash_strings
 from ingestion.core.checks.schema import Placed
@@ -40,7 +41,7 @@ class KeyCheck:
     rule: str
     parts: tuple[Placed, ...]
     seen: SeenKeys | DenseKeys = field(default_factory=SeenKeys)
-    candidates: list[np.ndarray] = field(default_factory=list)
+    candidates: list[Keys] = field(default_factory=list)
     confirmed: dict[int, list[tuple[Any, ...]]] = field(default_factory=dict)
 
     @property
@@ -52,23 +53,23 @@ class KeyCheck:
         """Single typed columns have exact keys; hashed keys need their values confirmed."""
         return len(self.parts) == 1 and self.parts[0][0].type != "string"
 
-    def keys(self, read: dict[int, ColumnValues]) -> tuple[np.ndarray, np.ndarray]:
+    def keys(self, read: dict[int, ColumnValues]) -> tuple[Int64s, Keys]:
         """Return the rows that have a full, valid key and their 64-bit keys."""
         eligible = np.logical_and.reduce([read[index].valid for _, index in self.parts])
         rows = np.flatnonzero(eligible)
-        keys = None
-        for _, index in self.parts:
-            part = self._part_key(read[index], rows)
-            keys = part if keys is None else combine(keys, part)
+        (_, first), *rest = self.parts
+        keys = self._part_key(read[first], rows)
+        for _, index in rest:
+            keys = combine(keys, self._part_key(read[index], rows))
         return rows, keys
 
     @staticmethod
-    def _part_key(values: ColumnValues, rows: np.ndarray) -> np.ndarray:
+    def _part_key(values: ColumnValues, rows: Int64s) -> Keys:
         if values.typed is not None:
             return exact_key(values.typed[rows])
         return hash_strings(values.trimmed.take(pa.array(rows, pa.int64())))
 
-    def scan(self, read: dict[int, ColumnValues]) -> np.ndarray:
+    def scan(self, read: dict[int, ColumnValues]) -> Int64s:
         """Return the chunk rows whose key was seen before (for hashed keys: candidates)."""
         rows, keys = self.keys(read)
         order = np.argsort(keys, kind="stable")
@@ -82,7 +83,7 @@ class KeyCheck:
             self.candidates.append(np.unique(ordered[repeated]))
         return np.sort(rows[order[repeated]])
 
-    def confirm(self, read: dict[int, ColumnValues], candidates: np.ndarray) -> np.ndarray:
+    def confirm(self, read: dict[int, ColumnValues], candidates: Keys) -> Int64s:
         """Second pass: return the rows whose real key value was seen on an earlier row."""
         rows, keys = self.keys(read)
         where = np.minimum(np.searchsorted(candidates, keys), len(candidates) - 1)
@@ -103,7 +104,7 @@ class KeyCheck:
             return values.typed[row].item()
         return values.trimmed[row].as_py()
 
-    def shown(self, read: dict[int, ColumnValues], rows: np.ndarray) -> list[Any]:
+    def shown(self, read: dict[int, ColumnValues], rows: Int64s) -> list[Any]:
         """Return the key at `rows` as a person sees it: a cell, or a tuple of the key's cells."""
         cells = [sample_text(read[index].raw, rows) for _, index in self.parts]
         return cells[0] if len(cells) == 1 else list(zip(*cells, strict=True))

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from typing import TypeVar
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ingestion.core.arrays import Int64s, Mask, Typed
 from schemas.definition import (
     BOOLEAN_FALSE,
     BOOLEAN_TRUE,
@@ -45,7 +49,10 @@ SHORTEST_DATETIME = len("2020-01-01T00:00")
 MAX_EXCLUDED_VALUES = 3
 REFUSED_VALUE = re.compile(r"Failed to parse string: '(.*)' as a scalar of type", re.DOTALL)
 _KINDS = {pa.int64(): "integer", pa.float64(): "number", pa.date32(): "date"}
-Parsed = tuple[np.ndarray, np.ndarray]
+Parsed = tuple[Mask, Typed]
+FastParser = Callable[[pa.Array, Mask, pa.Array], Parsed | None]
+Parser = Callable[[pa.Array, Mask], Parsed]
+Scalar = TypeVar("Scalar", bound=np.generic)
 TRUE_SET = pa.array(sorted(BOOLEAN_TRUE), pa.string())
 FALSE_SET = pa.array(sorted(BOOLEAN_FALSE), pa.string())
 
@@ -60,9 +67,9 @@ class ColumnValues:
 
     raw: pa.Array
     trimmed: pa.Array
-    null: np.ndarray
-    valid: np.ndarray
-    typed: np.ndarray | None
+    null: Mask
+    valid: Mask
+    typed: Typed | None
 
 
 def read_column(raw: pa.Array, column: ColumnDefinition, null_set: pa.Array) -> ColumnValues:
@@ -80,7 +87,7 @@ def read_column(raw: pa.Array, column: ColumnDefinition, null_set: pa.Array) -> 
     return ColumnValues(raw, trimmed, null, valid & present, typed)
 
 
-def _nulls(raw: pa.Array, values: pa.Array, null_set: pa.Array) -> np.ndarray:
+def _nulls(raw: pa.Array, values: pa.Array, null_set: pa.Array) -> Mask:
     null = to_numpy(pc.is_in(values, value_set=null_set))
     if raw.null_count:
         null |= to_numpy(pc.is_null(raw))
@@ -102,7 +109,7 @@ def _read_fast(raw: pa.Array, kind: str, null_set: pa.Array) -> ColumnValues | N
     return ColumnValues(raw, raw, null, valid & present, typed)
 
 
-def to_numpy(mask: pa.Array) -> np.ndarray:
+def to_numpy(mask: pa.Array) -> Mask:
     """Return a boolean arrow array as a writable numpy array, nulls as False."""
     if mask.null_count:
         mask = mask.fill_null(False)
@@ -111,28 +118,30 @@ def to_numpy(mask: pa.Array) -> np.ndarray:
 
 def bound_key(column: ColumnDefinition, bound: Bound, side: str) -> int | float:
     """Express a min/max bound in the unit of the column's typed values."""
+    # The definition gives date columns date bounds and datetime columns datetime bounds (a
+    # datetime is also a date, so it is asked first); integer and number columns take numbers.
+    if isinstance(bound, datetime):
+        delta = bound - EPOCH
+        return (delta.days * 86_400 + delta.seconds) * MICROS + delta.microseconds
+    if isinstance(bound, date):
+        return (bound - EPOCH_DATE).days
     if column.type == "integer":
         rounded = math.ceil(bound) if side == "min" else math.floor(bound)
         return min(max(int(rounded), INT64_MIN), INT64_MAX)
-    if column.type == "number":
-        return float(bound)
-    if column.type == "date":
-        return (bound - EPOCH_DATE).days
-    delta = bound - EPOCH
-    return (delta.days * 86_400 + delta.seconds) * MICROS + delta.microseconds
+    return float(bound)
 
 
-def _spelled(trimmed: pa.Array, present: np.ndarray, spelling: str) -> np.ndarray:
+def _spelled(trimmed: pa.Array, present: Mask, spelling: str) -> Mask:
     return to_numpy(pc.match_substring_regex(trimmed, full_match(spelling))) & present
 
 
 def _cast_excluding(
     raw: pa.Array,
-    present: np.ndarray,
+    present: Mask,
     target: pa.DataType,
     null_set: pa.Array,
     exclude: bool = True,
-) -> tuple[pa.Array, pa.Array, np.ndarray] | None:
+) -> tuple[pa.Array, pa.Array, Mask] | None:
     """Cast the non-null values in one go, setting aside a few values pyarrow names as bad.
 
     Returns the values cast, the result and which of them were set aside (invalid); None when
@@ -161,19 +170,19 @@ def _refused(error: BaseException) -> str | None:
     return found.group(1) if found else None
 
 
-def _scatter(present: np.ndarray, converted: pa.Array, dtype: type) -> np.ndarray:
+def _scatter(present: Mask, converted: pa.Array, dtype: type[Scalar]) -> npt.NDArray[Scalar]:
     typed = np.zeros(len(present), dtype=dtype)
     typed[present] = converted.to_numpy(zero_copy_only=False)
     return typed
 
 
-def _valid(present: np.ndarray, excluded: np.ndarray) -> np.ndarray:
+def _valid(present: Mask, excluded: Mask) -> Mask:
     valid = present.copy()
     valid[present] = ~excluded
     return valid
 
 
-def _fast_integer(raw: pa.Array, present: np.ndarray, nulls: pa.Array) -> Parsed | None:
+def _fast_integer(raw: pa.Array, present: Mask, nulls: pa.Array) -> Parsed | None:
     cast = _cast_excluding(raw, present, pa.int64(), nulls)
     # pyarrow also reads hexadecimal (0x1F); every other value it takes is -?[0-9]+.
     if cast is None or _any_hexadecimal(cast[0]):
@@ -182,7 +191,7 @@ def _fast_integer(raw: pa.Array, present: np.ndarray, nulls: pa.Array) -> Parsed
     return _valid(present, excluded), _scatter(present, converted, np.int64)
 
 
-def _fast_number(raw: pa.Array, present: np.ndarray, nulls: pa.Array) -> Parsed | None:
+def _fast_number(raw: pa.Array, present: Mask, nulls: pa.Array) -> Parsed | None:
     cast = _cast_excluding(raw, present, pa.float64(), nulls)
     if cast is None:
         return None
@@ -192,7 +201,7 @@ def _fast_number(raw: pa.Array, present: np.ndarray, nulls: pa.Array) -> Parsed 
     return _valid(present, excluded) & np.isfinite(typed), typed
 
 
-def _fast_date(raw: pa.Array, present: np.ndarray, nulls: pa.Array) -> Parsed | None:
+def _fast_date(raw: pa.Array, present: Mask, nulls: pa.Array) -> Parsed | None:
     # pyarrow reads exactly YYYY-MM-DD into a date32, refusing impossible dates.
     cast = _cast_excluding(raw, present, pa.date32(), nulls)
     if cast is None:
@@ -201,7 +210,7 @@ def _fast_date(raw: pa.Array, present: np.ndarray, nulls: pa.Array) -> Parsed | 
     return _valid(present, excluded), _scatter(present, converted.cast(pa.int32()), np.int64)
 
 
-def _fast_datetime(raw: pa.Array, present: np.ndarray, nulls: pa.Array) -> Parsed | None:
+def _fast_datetime(raw: pa.Array, present: Mask, nulls: pa.Array) -> Parsed | None:
     # A zone or a long fraction also makes pyarrow refuse a valid value: no setting aside here.
     cast = _cast_excluding(raw, present, pa.timestamp("us"), nulls, exclude=False)
     # pyarrow also reads a bare date or an hour without minutes; both are shorter than
@@ -211,12 +220,12 @@ def _fast_datetime(raw: pa.Array, present: np.ndarray, nulls: pa.Array) -> Parse
     return present, _scatter(present, cast[1].cast(pa.int64()), np.int64)
 
 
-def _fast_boolean(raw: pa.Array, present: np.ndarray, nulls: pa.Array) -> Parsed | None:
+def _fast_boolean(raw: pa.Array, present: Mask, nulls: pa.Array) -> Parsed | None:
     valid, typed = _parse_boolean(raw, present)
     return (valid, typed) if np.array_equal(valid, present) else None
 
 
-def _parse_integer(trimmed: pa.Array, present: np.ndarray) -> Parsed:
+def _parse_integer(trimmed: pa.Array, present: Mask) -> Parsed:
     spelled = _spelled(trimmed, present, INTEGER_SPELLING)
     values, failed = cast_located(_or_placeholder(trimmed, spelled, "integer"), pa.int64())
     return spelled & ~failed, values.to_numpy(zero_copy_only=False)
@@ -229,28 +238,28 @@ def _any_hexadecimal(values: pa.Array) -> bool:
     return pc.any(pc.and_not(pc.invert(decimal), pc.starts_with(values, "-"))).as_py() is True
 
 
-def _parse_number(trimmed: pa.Array, present: np.ndarray) -> Parsed:
+def _parse_number(trimmed: pa.Array, present: Mask) -> Parsed:
     spelled = _spelled(trimmed, present, NUMBER_SPELLING)
     values, failed = cast_located(_or_placeholder(trimmed, spelled, "number"), pa.float64())
     typed = values.to_numpy(zero_copy_only=False)
     return spelled & ~failed & np.isfinite(typed), typed
 
 
-def _parse_boolean(trimmed: pa.Array, present: np.ndarray) -> Parsed:
+def _parse_boolean(trimmed: pa.Array, present: Mask) -> Parsed:
     lowered = pc.utf8_lower(trimmed)
     true = to_numpy(pc.is_in(lowered, value_set=TRUE_SET))
     false = to_numpy(pc.is_in(lowered, value_set=FALSE_SET))
     return (true | false) & present, true.astype(np.int64)
 
 
-def _parse_date(trimmed: pa.Array, present: np.ndarray) -> Parsed:
+def _parse_date(trimmed: pa.Array, present: Mask) -> Parsed:
     spelled = _spelled(trimmed, present, DATE_SPELLING)
     values, failed = cast_located(_or_placeholder(trimmed, spelled, "date"), pa.date32())
     days = values.cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64)
     return spelled & ~failed, days
 
 
-def _parse_datetime(trimmed: pa.Array, present: np.ndarray) -> Parsed:
+def _parse_datetime(trimmed: pa.Array, present: Mask) -> Parsed:
     spelled = _spelled(trimmed, present, DATETIME_SPELLING)
     text = pc.replace_substring_regex(
         _or_placeholder(trimmed, spelled, "datetime"), LONG_FRACTION, r"\1"
@@ -274,15 +283,16 @@ def _shortest(values: pa.Array) -> int:
     return int(pc.min(pc.binary_length(values)).as_py())
 
 
-def _micros(values: pa.Array) -> np.ndarray:
-    return values.cast(pa.int64()).to_numpy(zero_copy_only=False)
+def _micros(values: pa.Array) -> Int64s:
+    micros: Int64s = values.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    return micros
 
 
-def _or_placeholder(trimmed: pa.Array, spelled: np.ndarray, kind: str) -> pa.Array:
+def _or_placeholder(trimmed: pa.Array, spelled: Mask, kind: str) -> pa.Array:
     return pc.if_else(pa.array(spelled), trimmed, PLACEHOLDERS[kind])
 
 
-def cast_located(values: pa.Array, target: pa.DataType) -> tuple[pa.Array, np.ndarray]:
+def cast_located(values: pa.Array, target: pa.DataType) -> tuple[pa.Array, Mask]:
     """Cast `values`; where single values fail, return a zero-filled result and a failure mask.
 
     pyarrow fails a whole cast on one bad value, so a failing range is halved until the bad
@@ -300,7 +310,7 @@ def cast_located(values: pa.Array, target: pa.DataType) -> tuple[pa.Array, np.nd
     return pa.concat_arrays([left, right]), np.concatenate([left_failed, right_failed])
 
 
-def _cast_each(values: pa.Array, target: pa.DataType) -> tuple[pa.Array, np.ndarray]:
+def _cast_each(values: pa.Array, target: pa.DataType) -> tuple[pa.Array, Mask]:
     parts, failed = [], np.zeros(len(values), dtype=bool)
     zero = pc.cast(pa.array([0], pa.int32() if target == pa.date32() else pa.int64()), target)
     for index in range(len(values)):
@@ -312,14 +322,14 @@ def _cast_each(values: pa.Array, target: pa.DataType) -> tuple[pa.Array, np.ndar
     return pa.concat_arrays(parts), failed
 
 
-FAST_PARSERS = {
+FAST_PARSERS: dict[str, FastParser] = {
     "integer": _fast_integer,
     "number": _fast_number,
     "boolean": _fast_boolean,
     "date": _fast_date,
     "datetime": _fast_datetime,
 }
-PARSERS = {
+PARSERS: dict[str, Parser] = {
     "integer": _parse_integer,
     "number": _parse_number,
     "boolean": _parse_boolean,

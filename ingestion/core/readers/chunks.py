@@ -9,6 +9,8 @@ from typing import Any, Protocol
 import numpy as np
 import pyarrow as pa
 
+from ingestion.core.arrays import Int64s
+
 
 @dataclass(frozen=True)
 class Chunk:
@@ -20,7 +22,7 @@ class Chunk:
     """
 
     columns: tuple[pa.Array, ...]
-    lines: np.ndarray
+    lines: Int64s
 
     def __len__(self) -> int:
         return len(self.lines)

@@ -5,13 +5,32 @@ from __future__ import annotations
 import gzip
 import zlib
 from pathlib import Path
-from typing import BinaryIO
+from types import TracebackType
+from typing import Protocol
 
 from ingestion.core import limits
 from ingestion.core.errors import FormatError
 
 
-def open_bytes(path: Path, compression: str | None) -> BinaryIO:
+class ByteStream(Protocol):
+    """What the readers use of an opened file: `read`, `close` and a `with` block."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> ByteStream: ...
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+        /,
+    ) -> None: ...
+
+
+def open_bytes(path: Path, compression: str | None) -> ByteStream:
     """Open the file's (decompressed) bytes for reading."""
     if compression == "gzip":
         return GuardedGzip(path)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ingestion.core.arrays import Int64s
+
 
 @dataclass(frozen=True)
 class RejectedRow:
@@ -36,7 +38,7 @@ def count_breaks(text: str) -> int:
     return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
-def _ranks(positions: np.ndarray, marks: np.ndarray) -> np.ndarray:
+def _ranks(positions: Int64s, marks: Int64s) -> Int64s:
     """Shift `positions` (ascending, counted without the marks) by the marks that precede them.
 
     `marks` are ascending positions in the full sequence; mark k precedes the item whose
@@ -58,7 +60,7 @@ class RecordOrder:
         if rows:
             self._pending = sorted(self._pending + rows, key=lambda row: row.number)
 
-    def place(self, kept: int, final: bool) -> tuple[np.ndarray, list[RejectedRow]]:
+    def place(self, kept: int, final: bool) -> tuple[Int64s, list[RejectedRow]]:
         """Return the record numbers of the next `kept` rows and the rejected rows among them."""
         numbers = np.array([row.number for row in self._pending], dtype=np.int64)
         records = _ranks(self._next + np.arange(kept, dtype=np.int64), numbers)
@@ -79,13 +81,13 @@ class LineTracker:
 
     def __init__(self) -> None:
         self._next_line = 1
-        self._blanks = np.zeros(0, dtype=np.int64)
+        self._blanks: Int64s = np.zeros(0, dtype=np.int64)
 
     def add_blank_lines(self, lines: list[int]) -> None:
         if lines:
             self._blanks = np.concatenate([self._blanks, np.asarray(lines, dtype=np.int64)])
 
-    def preview(self, breaks: np.ndarray) -> np.ndarray:
+    def preview(self, breaks: Int64s) -> Int64s:
         """Return the start lines of the next `len(breaks)` records from the blank lines known."""
         base = self._next_line + np.arange(len(breaks), dtype=np.int64)
         if breaks.any():
@@ -95,16 +97,14 @@ class LineTracker:
             starts = self._drop_quoted_blanks(base, breaks, starts)
         return starts
 
-    def commit(self, starts: np.ndarray, breaks: np.ndarray) -> None:
+    def commit(self, starts: Int64s, breaks: Int64s) -> None:
         """Move past records placed by `preview`."""
         if len(starts):
             end = int(starts[-1] + breaks[-1])
             self._next_line = end + 1
             self._blanks = self._blanks[self._blanks > end]
 
-    def _drop_quoted_blanks(
-        self, base: np.ndarray, breaks: np.ndarray, starts: np.ndarray
-    ) -> np.ndarray:
+    def _drop_quoted_blanks(self, base: Int64s, breaks: Int64s, starts: Int64s) -> Int64s:
         """Leave out "blank lines" that are empty lines inside a quoted multi-line value.
 
         Only this preview leaves them out: a preview may be made with breaks not yet counted,

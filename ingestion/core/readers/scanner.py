@@ -6,12 +6,13 @@ import codecs
 import re
 import threading
 from dataclasses import dataclass
-from typing import BinaryIO
 
 import numpy as np
 
 from ingestion.core import limits
+from ingestion.core.arrays import Int64s
 from ingestion.core.errors import FormatError
+from ingestion.core.readers.compression import ByteStream
 
 LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 NEWLINE, CARRIAGE_RETURN = 10, 13
@@ -40,7 +41,7 @@ class LineScanner:
     asks for more only when it needs it; a lock keeps the two apart.
     """
 
-    def __init__(self, source: BinaryIO, *, skip: int = 0, encoding: str | None = None) -> None:
+    def __init__(self, source: ByteStream, *, skip: int = 0, encoding: str | None = None) -> None:
         self._source = source
         self._decoder = codecs.getincrementaldecoder(encoding)("strict") if encoding else None
         self._encoding = encoding
@@ -178,7 +179,7 @@ def _quick_breaks(data: bytes, at_line_start: bool) -> tuple[int, bool]:
     return count, not np.any(newline[2:] & carriage[1:-1] & newline[:-2])
 
 
-def _break_positions(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+def _break_positions(data: bytes) -> tuple[Int64s, Int64s]:
     """Return where each line break of `data` starts and ends (LF, CRLF or lone CR)."""
     if b"\r" not in data:
         ends = np.flatnonzero(np.frombuffer(data, np.uint8) == NEWLINE)

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from ingestion.core import limits
+from ingestion.core.arrays import Int64s
 from ingestion.core.errors import FormatError
 from ingestion.core.readers.chunks import Chunk, TableInfo, rechunk
 from ingestion.core.readers.compression import open_bytes
@@ -284,8 +285,8 @@ class TextTable:
         columns: tuple[pa.Array, ...],
         kept: int,
         taken: list[RejectedRow],
-        order: np.ndarray | None = None,
-    ) -> np.ndarray:
+        order: Int64s | None = None,
+    ) -> Int64s:
         """Return each record's start line, asking the scanner for more only when needed."""
         valued = False
         breaks = self._breaks(columns, kept, taken, order, valued)
@@ -311,9 +312,9 @@ class TextTable:
         columns: tuple[pa.Array, ...],
         kept: int,
         taken: list[RejectedRow],
-        order: np.ndarray | None,
+        order: Int64s | None,
         valued: bool,
-    ) -> np.ndarray:
+    ) -> Int64s:
         breaks = _value_breaks(columns, kept) if valued and kept else np.zeros(kept, np.int64)
         if not taken:
             return breaks
@@ -321,7 +322,7 @@ class TextTable:
         return np.concatenate([breaks, extra])[order]
 
     def _merge(
-        self, columns: tuple[pa.Array, ...], records: np.ndarray, taken: list[RejectedRow]
+        self, columns: tuple[pa.Array, ...], records: Int64s, taken: list[RejectedRow]
     ) -> Chunk:
         kept = len(records)
         numbers = np.concatenate([records, [row.number for row in taken]]).astype(np.int64)
@@ -351,7 +352,7 @@ class TextTable:
         reader = csv.reader(
             io.StringIO(row.text, newline=""), delimiter=self._layout.delimiter, quotechar=QUOTE
         )
-        fields: list[str | None] = list(next(reader, []))[:width]
+        fields = next(reader, [])[:width]
         return fields + [None] * (width - len(fields))
 
     def _take_header(self, chunk: Chunk) -> Chunk | None:
@@ -405,7 +406,7 @@ def _header_name(value: str) -> str:
     return value.strip().strip("\ufeff").strip()
 
 
-def _value_breaks(columns: tuple[pa.Array, ...], rows: int) -> np.ndarray:
+def _value_breaks(columns: tuple[pa.Array, ...], rows: int) -> Int64s:
     """Count the line breaks inside each row's values (only quoted values can hold them)."""
     total = np.zeros(rows, dtype=np.int64)
     for column in columns:

@@ -17,7 +17,7 @@ import datetime as dt
 import posixpath
 import zipfile
 from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO
+from typing import IO, Any, NoReturn
 from xml.parsers import expat
 
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
@@ -111,7 +111,7 @@ def guarded_parser(namespaces: bool = True) -> Any:
     return parser
 
 
-def _forbid_dtd(name: str, sysid: str | None, pubid: str | None, *_: Any) -> None:
+def _forbid_dtd(name: str, sysid: str | None, pubid: str | None, *_: Any) -> NoReturn:
     raise DTDForbidden(name, sysid, pubid)
 
 
@@ -123,17 +123,19 @@ def _forbid_entity(
     sysid: str | None,
     pubid: str | None,
     notation: str | None,
-) -> None:
+) -> NoReturn:
     raise EntitiesForbidden(name, value, base, sysid, pubid, notation)
 
 
 def _forbid_unparsed_entity(
     name: str, base: str | None, sysid: str | None, pubid: str | None, notation: str | None
-) -> None:
+) -> NoReturn:
     raise EntitiesForbidden(name, None, base, sysid, pubid, notation)
 
 
-def _forbid_external(context: str, base: str | None, sysid: str | None, pubid: str | None) -> None:
+def _forbid_external(
+    context: str, base: str | None, sysid: str | None, pubid: str | None
+) -> NoReturn:
     raise ExternalReferenceForbidden(context, base, sysid, pubid)
 
 
@@ -163,7 +165,7 @@ def _parse_member(
         _feed_all(parser, source)
 
 
-def _feed_all(parser: Any, source: BinaryIO) -> None:
+def _feed_all(parser: Any, source: IO[bytes]) -> None:
     while True:
         data = source.read(READ_BYTES)
         _feed(parser, data, final=not data)
@@ -240,7 +242,7 @@ def _book(archive: zipfile.ZipFile) -> _Book:
 
 
 def _epoch(archive: zipfile.ZipFile) -> dt.datetime:
-    found = [CALENDAR_WINDOWS_1900]
+    found: list[dt.datetime] = [CALENDAR_WINDOWS_1900]
 
     def start(name: str, attrs: dict[str, str]) -> None:
         if name in WORKBOOK_PROPERTIES and attrs.get("date1904", "").lower() in ("1", "true"):
@@ -325,7 +327,7 @@ class _CellParser:
         self._skip = 0
         self._columns: dict[str, int] = {}
         self._prefix: str | None = None
-        self._names = ("c", "row", "f", "rPh")
+        self._names: tuple[str, ...] = ("c", "row", "f", "rPh")
 
     def take(self) -> list[tuple[int, tuple[Any, ...]]]:
         rows, self._rows = self._rows, []

@@ -17,7 +17,7 @@ DEFAULT_MAX_AGE_SECONDS = 120
 class Command(BaseCommand):
     help = "Exit non-zero when the SQS worker's heartbeat file is missing or stale."
     # A probe runs every few seconds: skip the system checks, they say nothing about liveness.
-    requires_system_checks = []
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         parser.add_argument(
