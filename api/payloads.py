@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from ninja import Schema
+from ninja.openapi.schema import REF_TEMPLATE
+
+from ingestion.pipeline.events import event_body_json_schema
 
 
 class Detail(Schema):
@@ -50,6 +53,11 @@ class RunOut(Schema):
     run_hour: int
     data_quality: DataQualityOut | None
 
+
+# The body POST /api/trigger-ingestion/ accepts, as the event parser reads it: one of the forms,
+# each published as a component schema the oneOf refers to.
+TRIGGER_BODY_SCHEMA = event_body_json_schema(ref_template=REF_TEMPLATE)
+TRIGGER_BODY_COMPONENTS: dict[str, dict] = TRIGGER_BODY_SCHEMA.pop("$defs")
 
 # The bodies POST /api/trigger-ingestion/ accepts, shown in the OpenAPI document.
 TRIGGER_BODY_EXAMPLES = {
