@@ -6,6 +6,9 @@ from datetime import date, datetime
 from typing import Annotated
 
 from ninja import Field, Schema
+from ninja.openapi.schema import REF_TEMPLATE
+
+from ingestion.pipeline.events import event_body_json_schema
 
 CORRELATION_ID_EXAMPLE = "5f0c2a9e8d7b4e1f9a3c6b2d1e0f4a7c"
 # The id of every log line written while answering; the same value as the X-Request-ID header.
@@ -64,6 +67,11 @@ class RunOut(Schema):
     run_hour: int
     data_quality: DataQualityOut | None
 
+
+# The body POST /api/trigger-ingestion/ accepts, as the event parser reads it: one of the forms,
+# each published as a component schema the oneOf refers to.
+TRIGGER_BODY_SCHEMA = event_body_json_schema(ref_template=REF_TEMPLATE)
+TRIGGER_BODY_COMPONENTS: dict[str, dict] = TRIGGER_BODY_SCHEMA.pop("$defs")
 
 # The bodies POST /api/trigger-ingestion/ accepts, shown in the OpenAPI document.
 TRIGGER_BODY_EXAMPLES = {

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import InterfaceError, OperationalError
 from ninja import NinjaAPI
-from ninja.openapi.schema import OpenAPISchema
 
 from api.definitions import router as definitions_router
 from api.health import router as health_router
 from api.ingestion import router as ingestion_router
+from api.payloads import TRIGGER_BODY_COMPONENTS
 from api.runs import router as runs_router
 from ingestion.errors import IngestionError
 from schemas.definition import definition_json_schema
@@ -19,22 +20,37 @@ from schemas.definition import definition_json_schema
 logger = logging.getLogger(__name__)
 
 
-class MonitoringAPI(NinjaAPI):
-    """The NinjaAPI whose OpenAPI document also publishes the schema-definition format."""
+class ServiceAPI(NinjaAPI):
+    """A NinjaAPI that also publishes component schemas no ninja Schema declares.
 
-    def get_openapi_schema(self, **options: Any) -> OpenAPISchema:
+    ninja keeps its own `components` over `openapi_extra["components"]`, so these are added to
+    the generated document here.
+    """
+
+    def __init__(self, *, components: dict[str, dict[str, Any]], **options: Any) -> None:
+        super().__init__(**options)
+        self.components = components
+
+    def get_openapi_schema(self, **options: Any) -> Any:
         document = super().get_openapi_schema(**options)
-        # Published so bms-admin admins can validate the definitions they write. Ninja builds
-        # `components` itself and ignores it in `openapi_extra`, hence this addition.
-        document["components"]["schemas"]["SchemaDefinition"] = definition_json_schema()
+        schemas = document["components"]["schemas"]
+        if clash := schemas.keys() & self.components.keys():
+            raise ImproperlyConfigured(f"OpenAPI component names used twice: {sorted(clash)}")
+        schemas.update(self.components)
         return document
 
 
-api = MonitoringAPI(
+api = ServiceAPI(
     title="etl-file-monitoring",
     version="1.0.0",
     description="Scores the data quality of agency files dropped into S3 and records the runs "
     "in the bms-admin reporting tables.",
+    components={
+        # Published so bms-admin admins can validate the definitions they write.
+        "SchemaDefinition": definition_json_schema(),
+        # The forms of the trigger-ingestion body, which its requestBody refers to.
+        **TRIGGER_BODY_COMPONENTS,
+    },
 )
 api.add_router("/health/", health_router)
 api.add_router("/", ingestion_router)

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 
+import jsonschema
 import pytest
 
+from api.payloads import TRIGGER_BODY_EXAMPLES
+from ingestion.errors import InvalidEvent
 from ingestion.models import MonitoringFileRun
+from ingestion.pipeline.events import parse_event
 from tests.builders import (
     BUCKET,
     CLEAN_CSV,
@@ -187,3 +192,67 @@ def test_the_openapi_document_shows_every_body_form(client):
         examples
     )
     assert {"200", "401", "422", "503"} <= set(operation["responses"])
+
+
+# The title of each form in the OpenAPI document, by the kind the parser answers for it.
+FORM_TITLES = {
+    "direct": "Bucket and key",
+    "s3": "S3 event notification",
+    "sns": "SNS envelope",
+    "eventbridge": "EventBridge Object Created event",
+    "test": "S3 test event",
+}
+
+
+def published_validator(client, schema: dict | None = None) -> jsonschema.Draft202012Validator:
+    """Validate against the request body schema as published (or `schema`), refs resolved in
+    the document."""
+    document = client.get("/api/openapi.json").json()
+    operation = document["paths"][URL]["post"]
+    schema = schema or operation["requestBody"]["content"]["application/json"]["schema"]
+    return jsonschema.Draft202012Validator({**schema, "components": document["components"]})
+
+
+def test_the_openapi_request_body_is_one_of_the_event_forms(client):
+    document = client.get("/api/openapi.json").json()
+    body = document["paths"][URL]["post"]["requestBody"]["content"]["application/json"]
+    components = document["components"]["schemas"]
+    forms = [components[ref["$ref"].rsplit("/", 1)[1]] for ref in body["schema"]["oneOf"]]
+    assert sorted(form["title"] for form in forms) == sorted(FORM_TITLES.values())
+    assert all(form["type"] == "object" and form["properties"] for form in forms)
+    assert components["S3Notification"]["properties"]["Records"]["items"] == {
+        "$ref": "#/components/schemas/S3Record"
+    }
+    # Every reference anywhere in the document names a published component.
+    refs = set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(document)))
+    assert refs
+    assert refs <= set(components)
+
+
+@pytest.mark.parametrize("name", sorted(TRIGGER_BODY_EXAMPLES))
+def test_each_published_example_matches_exactly_one_published_form_and_is_accepted(client, name):
+    example = TRIGGER_BODY_EXAMPLES[name]["value"]
+    published_validator(client).validate(example)  # oneOf: exactly one form
+    forms = client.get("/api/openapi.json").json()["components"]["schemas"]
+    [title] = [
+        form["title"]
+        for form in forms.values()
+        if form.get("title") in FORM_TITLES.values()
+        and published_validator(client, form).is_valid(example)
+    ]
+    assert title == FORM_TITLES[parse_event(json.dumps(example)).kind]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"hello": "world"}, {"bucket": "b"}, {"Records": []}, {"Type": "Notification"}, [1]],
+)
+def test_the_published_schema_refuses_bodies_the_parser_refuses(client, body):
+    assert not published_validator(client).is_valid(body)
+    with pytest.raises(InvalidEvent):
+        parse_event(body)
+
+
+def test_the_definition_format_is_published_as_a_component(client):
+    components = client.get("/api/openapi.json").json()["components"]["schemas"]
+    assert components["SchemaDefinition"]["title"] == "Monitoring file schema definition"
