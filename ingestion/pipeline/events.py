@@ -480,8 +480,9 @@ def _form_of(document: Mapping[str, Any]) -> str | None:
     return next((form.kind for form in _FORMS if form.claims(document)), None)
 
 
-EventBody = Annotated[
-    # Built from _FORMS so the tags and the order are written once; `X | Y` cannot spread a tuple.
+# Built from _FORMS so the tags and the order are written once; `X | Y` cannot spread a tuple.
+# A union built at run time is no static type, hence `Any` for the type checker.
+EventBody: Any = Annotated[
     Union[tuple(Annotated[form, Tag(form.kind)] for form in _FORMS)],  # noqa: UP007
     Discriminator(_form_of, custom_error_type=_BODY_PROBLEM, custom_error_message=_NOT_UNDERSTOOD),
     BeforeValidator(_must_be_object),
