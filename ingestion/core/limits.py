@@ -35,3 +35,9 @@ MAX_ZIP_MEMBERS = 10_000
 # The same idea for gzip, which has no trustworthy directory: checked while decompressing.
 MAX_GZIP_RATIO = 1000
 GZIP_RATIO_FLOOR_BYTES = 64 * MIB
+# calamine reads a whole worksheet into a dense grid of 32-byte cells. A .xlsx/.xlsm sheet part
+# declaring more uncompressed bytes than this, or whose grid could hold more cells, is streamed
+# by the expat reader instead (docs/limits.md has the measurements behind both numbers); an
+# .xlsb or .ods sheet past them is refused, having no streaming reader.
+MAX_GRID_SHEET_BYTES = 96 * MIB
+MAX_GRID_CELLS = 4_000_000

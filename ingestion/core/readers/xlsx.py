@@ -8,7 +8,8 @@ tests compare the two), numbered by the sheet's own row numbers. Entity declarat
 external references are refused with defusedxml's exceptions, before anything is expanded.
 
 `open_sheet` raises `WorkbookLayoutError` when the package is laid out in a way this reader does
-not know; the caller then falls back to openpyxl.
+not know; the caller then falls back to openpyxl. Sheets that fit in memory are read by calamine
+(`grid.py`) instead; this reader takes the rest, and the sheets calamine would read differently.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelt
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
 from ingestion.core.errors import FormatError
+from ingestion.core.readers.cells import number_text
 
 NAMESPACES = (
     "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -41,7 +43,6 @@ WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
 SHARED_STRINGS = "xl/sharedStrings.xml"
 STYLES = "xl/styles.xml"
 DIGITS = "0123456789"
-FLOAT_INT_LIMIT = 2**63
 
 
 def _names(local: str) -> frozenset[str]:
@@ -86,7 +87,13 @@ class Sheet:
 
 def open_sheet(archive: zipfile.ZipFile, wanted: str | None) -> Sheet:
     """Find the sheet `wanted` (or the first one) and read what its cells need."""
-    sheets = _sheets(archive)
+    title, path = find_sheet(archive, wanted)
+    return Sheet(archive, title, path, _book(archive))
+
+
+def find_sheet(archive: zipfile.ZipFile, wanted: str | None) -> tuple[str, str]:
+    """The title and worksheet part of the sheet `wanted` (or the first one)."""
+    sheets = worksheets(archive)
     if not sheets:
         raise FormatError("the workbook has no sheet")
     if wanted is not None and wanted not in dict(sheets):
@@ -95,7 +102,7 @@ def open_sheet(archive: zipfile.ZipFile, wanted: str | None) -> Sheet:
     title, path = next((name, path) for name, path in sheets if wanted in (None, name))
     if path is None:
         raise FormatError(f"sheet {title!r} is a chart, not a table")
-    return Sheet(archive, title, path, _book(archive))
+    return title, path
 
 
 def guarded_parser(namespaces: bool = True) -> Any:
@@ -171,7 +178,7 @@ def _feed_all(parser: Any, source: BinaryIO) -> None:
             return
 
 
-def _sheets(archive: zipfile.ZipFile) -> list[tuple[str, str | None]]:
+def worksheets(archive: zipfile.ZipFile) -> list[tuple[str, str | None]]:
     """Sheet titles in workbook order with their worksheet part (None for chart sheets)."""
     targets = _relationships(archive)
     found: list[tuple[str, str | None]] = []
@@ -230,6 +237,11 @@ class _Book:
         self.dates = dates
         self.durations = durations
         self.epoch = epoch
+
+
+def date_styles(archive: zipfile.ZipFile) -> frozenset[int]:
+    """Indices of the workbook's cell formats that show dates (durations included)."""
+    return _date_styles(archive)[0] if STYLES in set(archive.namelist()) else frozenset()
 
 
 def _book(archive: zipfile.ZipFile) -> _Book:
@@ -416,13 +428,6 @@ class _CellParser:
         if "." in text or "e" in text or "E" in text:
             return number_text(float(text))
         return text
-
-
-def number_text(value: float) -> str:
-    """Write a float as a person reads it: a whole one as an integer."""
-    if value.is_integer() and abs(value) < FLOAT_INT_LIMIT:
-        return str(int(value))
-    return repr(value)
 
 
 def _iso_datetime(text: str) -> Any:
