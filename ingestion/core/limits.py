@@ -41,3 +41,5 @@ GZIP_RATIO_FLOOR_BYTES = 64 * MIB
 # .xlsb or .ods sheet past them is refused, having no streaming reader.
 MAX_GRID_SHEET_BYTES = 96 * MIB
 MAX_GRID_CELLS = 4_000_000
+# An .ods run of equal non-empty cells or rows longer than this is refused (calamine expands it).
+MAX_ODS_REPEAT = 65_536

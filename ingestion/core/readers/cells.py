@@ -122,29 +122,34 @@ def column_text(values: list[Any], kind: str) -> pa.Array:
         texts = pa.array(values, pa.string())
         return pc.if_else(pc.equal(texts, ""), pa.scalar(None, pa.string()), texts)
     if types <= {float, str}:
-        return _numbers_text(values, types)
+        return _numbers_text(values, str in types)
+    if types == {dt.datetime} and kind != "date":
+        return pa.array([value.isoformat() for value in values], pa.string())
     table = _BY_KIND.get(kind, _NATIVE)
     return pa.array([table.get(type(value), as_text)(value) for value in values], pa.string())
 
 
-def _numbers_text(values: list[Any], types: set[type]) -> pa.Array:
+def _numbers_text(values: list[Any], mixed: bool) -> pa.Array:
     """Floats (and text) written in C where they are whole, by `repr` where they are not."""
-    if str in types:
-        is_number = np.fromiter((type(value) is float for value in values), bool, len(values))
-        numbers = np.fromiter(
-            (value if type(value) is float else 0.0 for value in values), np.float64, len(values)
+    if mixed:
+        is_number = np.array([type(value) is float for value in values], dtype=bool)
+        numbers = np.array(
+            [value if type(value) is float else 0.0 for value in values], dtype=np.float64
         )
     else:
-        is_number = np.ones(len(values), bool)
-        numbers = np.asarray(values, np.float64)
+        is_number = np.ones(len(values), dtype=bool)
+        numbers = np.array(values, dtype=np.float64)
     whole = is_number & _whole(numbers)
-    texts: list[str | None] = [None] * len(values)
-    wholes = pa.array(numbers[whole].astype(np.int64)).cast(pa.string()).to_pylist()
-    for index, text in zip(np.flatnonzero(whole).tolist(), wholes, strict=True):
-        texts[index] = text
-    for index in np.flatnonzero(~whole).tolist():
-        value = values[index]
-        texts[index] = repr(value) if type(value) is float else (value or None)
+    texts = np.empty(len(values), dtype=object)
+    if whole.any():
+        integers = pa.array(numbers[whole].astype(np.int64)).cast(pa.string())
+        texts[whole] = integers.to_numpy(zero_copy_only=False)
+    fraction = is_number & ~whole
+    if fraction.any():
+        texts[fraction] = list(map(repr, numbers[fraction].tolist()))
+    if mixed:
+        for index in np.flatnonzero(~is_number).tolist():
+            texts[index] = values[index] or None
     return pa.array(texts, pa.string())
 
 

@@ -14,11 +14,11 @@ C (never by parsing XML in Python):
 
 from __future__ import annotations
 
+import itertools
 import re
 import string
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from ingestion.core import limits
@@ -29,32 +29,24 @@ SCAN_BYTES = 1024 * 1024
 HEAD_BYTES = 64 * 1024
 DECLARATIONS = (b"<!DOCTYPE", b"<!ENTITY")
 WIDE_ENCODING_MARKS = (b"\xff\xfe", b"\xfe\xff", b"\x00<", b"<\x00")
-ERROR_CELLS = (b't="e"', b"t='e'")
+# Error cells (calamine empties them) and single-quoted attributes (not what the patterns follow).
+UNLIKE_MARKS = (b't="e"', b"='")
 XML_SUFFIXES = (".xml", ".rels", ".vml")
 SHARED_STRINGS = "sharedStrings"
 ANY_PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
 ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>/]")
 DIMENSION = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?dimension\s+ref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')
+# .xlsb: worksheet parts, and the record types that name a row (BrtRowHdr) or a column (cells).
+XLSB_SHEETS = "xl/worksheets/"
+XLSB_ROW_HEADER = 0
+XLSB_CELLS = frozenset(range(1, 14))
+XLSB_FIELD_BYTES = 4
+# .ods: the part holding the sheets, repeat counts, and a row of only empty (self-closed) cells.
+ODS_CONTENT = "content.xml"
+ODS_REPEAT = re.compile(rb'number-(rows|columns)-repeated="(\d+)"')
+ODS_EMPTY_ROW = re.compile(rb"\s*(?:<table:(?:covered-)?table-cell[^>]*/>\s*)*</table:table-row>")
 REFERENCE_LETTERS = 3
 REFERENCE_DIGITS = 7
-
-
-@dataclass(frozen=True)
-class SheetSurvey:
-    """What a scan of a worksheet part found.
-
-    `cells` is the most cells calamine's grid can hold (None when it cannot be bounded);
-    `exact` is False when calamine would read a value differently from the streaming reader
-    (error cells, which calamine empties) or the scan cannot vouch for the layout (cells with
-    no leading reference, a DTD, CDATA or comments, a wide encoding).
-    """
-
-    cells: int | None
-    exact: bool
-
-    @property
-    def fits(self) -> bool:
-        return self.exact and self.cells is not None and self.cells <= limits.MAX_GRID_CELLS
 
 
 def check_zip_bomb(path: Path) -> None:
@@ -107,7 +99,7 @@ def vet_parts(archive: zipfile.ZipFile, skip: Iterable[str] = ()) -> bool:
         name = member.filename
         if name in skipped or not name.lower().endswith(XML_SUFFIXES):
             continue
-        trimmed = _trimmed_text(ANY_PREFIX) if SHARED_STRINGS in name else None
+        trimmed = _unlike_text(ANY_PREFIX) if SHARED_STRINGS in name else None
         for index, block in enumerate(_blocks(archive, name)):
             if index == 0 and block.startswith(WIDE_ENCODING_MARKS):
                 return False
@@ -118,37 +110,63 @@ def vet_parts(archive: zipfile.ZipFile, skip: Iterable[str] = ()) -> bool:
     return exact
 
 
-def survey_sheet(
-    archive: zipfile.ZipFile, name: str, date_styles: frozenset[int] = frozenset()
-) -> SheetSurvey:
-    """Scan the worksheet part `name` for what decides between calamine and the streaming reader.
+def bound_grid(archive: zipfile.ZipFile, name: str) -> int | None:
+    """The most cells calamine's grid can hold for the worksheet part `name`, or None.
 
-    `date_styles` are the indices of the cell formats that show dates.
+    The bound is the sheet's declared dimension, checked against every cell's reference. None
+    when there is no dimension, a cell calamine would place by counting (no leading reference)
+    or past the dimension, or a DTD, comment or CDATA (`<!`): the sheet is then streamed.
     """
-    blocks = _blocks(archive, name)
-    head = next(blocks, b"")
-    if head.startswith(WIDE_ENCODING_MARKS):
-        return SheetSurvey(None, exact=False)
-    root = ROOT.search(head)
-    dimension = DIMENSION.search(head)
+    head, blocks = _head(archive, name)
+    root, dimension = ROOT.search(head), DIMENSION.search(head)
     if root is None or dimension is None:
-        return SheetSurvey(None, exact=False)
+        return None
     letters, digits = dimension.group(1).decode(), dimension.group(2).decode()
     if len(letters) > REFERENCE_LETTERS or len(digits) > REFERENCE_DIGITS:
-        return SheetSurvey(None, exact=False)
+        return None
+    misplaced = _misplaced_cells(re.escape(root.group(1) or b""), letters, digits)
+    for block in itertools.chain([head], blocks):
+        if b"<!" in block or misplaced.search(block):
+            return None
+    return _column_number(letters) * int(digits)
+
+
+def reads_alike(archive: zipfile.ZipFile, name: str, date_styles: frozenset[int]) -> bool:
+    """Whether calamine reads every value of the worksheet part `name` as the streamer does.
+
+    Not when the sheet holds error cells (calamine empties them), text or values calamine
+    would trim or round (`_unlike_values`), single-quoted attributes (which the byte patterns
+    do not follow), or a date-formatted negative number (`date_styles` are the indices of the
+    cell formats that show dates). Runs while calamine loads the sheet.
+    """
+    head, blocks = _head(archive, name)
+    root = ROOT.search(head)
+    if root is None:
+        return False
     prefix = re.escape(root.group(1) or b"")
-    unexpected = _unexpected_cells(prefix, letters, digits, date_styles)
-    trimmed = _trimmed_text(prefix)
-    for block in _chain([head], blocks):
-        if b"<!" in block or any(mark in block for mark in ERROR_CELLS):
-            return SheetSurvey(None, exact=False)
-        if unexpected.search(block) or trimmed.search(block):
-            return SheetSurvey(None, exact=False)
-    return SheetSurvey(_column_number(letters) * int(digits), exact=True)
+    unlike = _unlike_values(prefix)
+    attributed = _attributed_text(prefix)
+    negative_dates = _negative_dates(prefix, date_styles) if date_styles else None
+    tag = b"<" + (root.group(1) or b"")
+    for block in itertools.chain([head], blocks):
+        if any(mark in block for mark in UNLIKE_MARKS) or unlike.search(block):
+            return False
+        has_attributes = tag + b"t " in block or tag + b"v " in block
+        if has_attributes and attributed.search(block):
+            return False
+        if negative_dates is not None and b">-" in block and negative_dates.search(block):
+            return False
+    return True
 
 
-def _trimmed_text(prefix: bytes) -> re.Pattern[bytes]:
-    """Text or a value that calamine would read differently from the streaming reader.
+def _head(archive: zipfile.ZipFile, name: str) -> tuple[bytes, Iterator[bytes]]:
+    blocks = _blocks(archive, name)
+    head = next(blocks, b"")
+    return (b"", iter(())) if head.startswith(WIDE_ENCODING_MARKS) else (head, blocks)
+
+
+def _unlike_values(prefix: bytes) -> re.Pattern[bytes]:
+    """Text or a value calamine would read differently from the streaming reader.
 
     calamine's XML parser trims text not marked xml:space="preserve" ("a " becomes "a", a run
     of " " in rich text vanishes) where Excel and the streaming reader keep it; and it reads
@@ -156,36 +174,54 @@ def _trimmed_text(prefix: bytes) -> re.Pattern[bytes]:
     `+5`, `007`, or more digits than a float holds).
     """
     return re.compile(
-        b"<" + prefix + rb'[tv](?:\s(?![^>]*xml:space="preserve")[^>]*)?>'
-        rb"(?:[ \t\r\n]|[^<]*[ \t\r\n]<)"
-        b"|<" + prefix + rb"v>(?:-0<|\+|-?0\d|-?\d{16,}<)"
+        b"<" + prefix + rb"t>(?:[ \t\r\n]|[^<]*[ \t\r\n]<)"
+        b"|<" + prefix + rb"v>(?:[ \t\r\n]|[^<]*[ \t\r\n]<|-0<|\+|-?0\d|-?\d{16})"
     )
 
 
-def _unexpected_cells(
-    prefix: bytes, letters: str, digits: str, date_styles: frozenset[int]
-) -> re.Pattern[bytes]:
-    """A cell calamine must not read.
+def _attributed_text(prefix: bytes) -> re.Pattern[bytes]:
+    """Text with attributes other than xml:space="preserve" that calamine would trim."""
+    return re.compile(
+        b"<" + prefix + rb'[tv]\s(?![^>]*xml:space="preserve")[^>]*>'
+        rb"(?:[ \t\r\n]|[^<]*[ \t\r\n]<)"
+    )
 
-    Its reference is missing or not first (calamine would place it by counting), or lies
-    outside the dimension's last cell (the grid would grow past the bound), or it is a
-    date-formatted number calamine and the streaming reader turn into different dates
-    (a negative one, before the 1904 epoch or before 1900).
-    """
-    cell = b"<" + prefix + b"c"
+
+def _negative_dates(prefix: bytes, date_styles: frozenset[int]) -> re.Pattern[bytes]:
+    """A date-formatted negative number: calamine and openpyxl turn it into different dates."""
+    styles = b"|".join(str(index).encode() for index in sorted(date_styles))
+    formula = b"(?:<" + prefix + b"f[^>]*/>|<" + prefix + b"f[^>]*>[^<]*</" + prefix + b"f>)?"
+    return re.compile(
+        b"<"
+        + prefix
+        + rb'c\s[^>]*?\bs="(?:'
+        + styles
+        + rb')"[^>]*>'
+        + formula
+        + b"<"
+        + prefix
+        + b"v>-"
+    )
+
+
+def _unlike_text(prefix: bytes) -> re.Pattern[bytes]:
+    """Shared strings calamine would trim (any text element not preserving its spaces)."""
+    return re.compile(
+        b"<" + prefix + rb't(?:\s(?![^>]*xml:space="preserve")[^>]*)?>'
+        rb"(?:[ \t\r\n]|[^<]*[ \t\r\n]<)"
+    )
+
+
+def _misplaced_cells(prefix: bytes, letters: str, digits: str) -> re.Pattern[bytes]:
+    """A cell with no leading reference, or one past the column or row of the dimension's end."""
     column = _greater(letters, string.ascii_uppercase).encode()
     row = _greater(digits, string.digits).encode()
-    options = [
-        rb'(?! r="[A-Z])[\s/>]',
-        rb' r="(?:' + column + rb")\d",
-        rb' r="[A-Z]{1,3}(?:' + row + rb')"',
-    ]
-    if date_styles:
-        styles = b"|".join(str(index).encode() for index in sorted(date_styles))
-        value = b"<" + prefix + b"v>-"
-        formula = b"(?:<" + prefix + b"f[^>]*/>|<" + prefix + b"f[^>]*>[^<]*</" + prefix + b"f>)?"
-        options.append(rb' r="[^"]*"[^>]*?\ss="(?:' + styles + rb')"[^>]*>' + formula + value)
-    return re.compile(cell + b"(?:" + b"|".join(options) + b")")
+    return re.compile(
+        b"<" + prefix + b"c"
+        b"(?:" + rb'(?! r="[A-Z])[\s/>]'
+        b"|" + rb' r="(?:' + column + rb")\d"
+        b"|" + rb' r="[A-Z]{1,3}(?:' + row + rb')")'
+    )
 
 
 def _greater(text: str, alphabet: str) -> str:
@@ -228,6 +264,68 @@ def _blocks(archive: zipfile.ZipFile, name: str) -> Iterator[bytes]:
         yield carry
 
 
-def _chain(first: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
-    yield from first
-    yield from rest
+def bound_xlsb(archive: zipfile.ZipFile) -> int:
+    """The most cells calamine's grid can hold for any sheet of an .xlsb package.
+
+    Walks the binary records of every worksheet part (a row header or a cell record names its
+    row or column) and takes the largest rows-by-columns extent; the records are not decoded
+    further. A truncated record ends the walk: calamine then fails on it as corrupt.
+    """
+    largest = 0
+    for name in archive.namelist():
+        if name.startswith(XLSB_SHEETS) and name.endswith(".bin"):
+            rows, columns = _xlsb_extent(archive.read(name))
+            largest = max(largest, rows * columns)
+    return largest
+
+
+def _xlsb_extent(data: bytes) -> tuple[int, int]:
+    top_row = top_column = -1
+    position, end = 0, len(data)
+    while position < end:
+        kind, position = _varint(data, position, 2)
+        size, position = _varint(data, position, 4)
+        if position + size > end:
+            break
+        if kind == XLSB_ROW_HEADER and size >= XLSB_FIELD_BYTES:
+            top_row = max(top_row, int.from_bytes(data[position : position + 4], "little"))
+        elif kind in XLSB_CELLS and size >= XLSB_FIELD_BYTES:
+            top_column = max(top_column, int.from_bytes(data[position : position + 4], "little"))
+        position += size
+    return top_row + 1, top_column + 1
+
+
+def _varint(data: bytes, position: int, most: int) -> tuple[int, int]:
+    value = shift = 0
+    for _ in range(most):
+        if position >= len(data):
+            break
+        byte = data[position]
+        position += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            break
+    return value, position
+
+
+def check_ods_repeats(archive: zipfile.ZipFile) -> None:
+    """Refuse an .ods whose cells or rows repeat a value more often than a sheet holds.
+
+    ODS stores a run of equal cells once with a repeat count; calamine expands a run into its
+    grid (it refuses past 100 million cells, 3 GiB of grid). Long runs of empty cells or rows,
+    which spreadsheets write to the sheet's edge, are not expanded and are let through.
+    """
+    content = archive.read(ODS_CONTENT) if ODS_CONTENT in archive.namelist() else b""
+    for match in ODS_REPEAT.finditer(content):
+        if int(match.group(2)) <= limits.MAX_ODS_REPEAT:
+            continue
+        if match.group(1) == b"columns":
+            empty = content[: content.index(b">", match.end()) + 1].endswith(b"/>")
+        else:
+            empty = ODS_EMPTY_ROW.match(content, content.index(b">", match.end()) + 1) is not None
+        if not empty:
+            raise FormatError(
+                f"workbook repeats a cell or row {int(match.group(2))} times, over the "
+                f"{limits.MAX_ODS_REPEAT} limit"
+            )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +36,12 @@ from ingestion.core.readers.cells import (
 from ingestion.core.readers.chunks import Chunk, TableInfo
 from ingestion.core.readers.grid import GridRows, describe, open_grid
 from ingestion.core.readers.packages import (
+    bound_grid,
+    bound_xlsb,
+    check_ods_repeats,
     check_zip_bomb,
     declared_size,
-    survey_sheet,
+    reads_alike,
     vet_parts,
 )
 from ingestion.core.readers.xlsx import (
@@ -75,7 +79,7 @@ class WorkbookTable:
         else:
             check_zip_bomb(path)
             if kind in GRID_ONLY_KINDS:
-                self._grid = _open_package(path, wanted)
+                self._grid = _open_package(path, kind, wanted)
                 sheet_name = self._grid.title
             else:
                 sheet_name, source = _open_xlsx(path, wanted, self._closers)
@@ -155,11 +159,10 @@ def _open_xlsx(
         raise FormatError(f"corrupt workbook: {error}") from None
     closers.append(archive.close)
     try:
-        sheets = worksheets(archive)
         title, part = find_sheet(archive, wanted)
-        if _fits_grid(archive, part, sheets):
-            logger.debug("reading sheet %r with calamine", title)
-            return title, open_grid(path, title)
+        grid = _read_grid(path, archive, title, part)
+        if grid is not None:
+            return title, grid
         logger.debug("streaming sheet %r", title)
         sheet = open_sheet(archive, title)
     except WorkbookLayoutError:
@@ -172,30 +175,58 @@ def _open_xlsx(
     return sheet.title, _guarded(sheet.rows())
 
 
-def _fits_grid(archive: zipfile.ZipFile, part: str, sheets: list[tuple[str, str | None]]) -> bool:
-    """Whether calamine may read the sheet part `part`: small, exact and free of declarations."""
+def _read_grid(path: Path, archive: zipfile.ZipFile, title: str, part: str) -> GridRows | None:
+    """The sheet loaded by calamine, or None when it must be streamed.
+
+    Before calamine sees the package: the part's declared size, the grid's bound and the XML
+    declarations of every other part. Whether calamine reads every value as the streaming
+    reader does is scanned while it loads (its parse releases the GIL), and decides after.
+    """
     if declared_size(archive, part) > limits.MAX_GRID_SHEET_BYTES:
-        return False
-    if not survey_sheet(archive, part, date_styles(archive)).fits:
-        return False
-    return vet_parts(archive, skip={path for _, path in sheets if path})
+        return None
+    cells = bound_grid(archive, part)
+    if cells is None or cells > limits.MAX_GRID_CELLS:
+        return None
+    others = {other for _, other in worksheets(archive) if other}
+    if not vet_parts(archive, skip=others):
+        return None
+    styles = date_styles(archive)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="core-survey") as pool:
+        alike = pool.submit(_reads_alike, path, part, styles)
+        grid = open_grid(path, title)
+        if alike.result():
+            logger.debug("read sheet %r with calamine", title)
+            return grid
+    return None
 
 
-def _open_package(path: Path, wanted: str | None) -> GridRows:
+def _reads_alike(path: Path, part: str, styles: frozenset[int]) -> bool:
+    with zipfile.ZipFile(path) as archive:
+        return reads_alike(archive, part, styles)
+
+
+def _open_package(path: Path, kind: str, wanted: str | None) -> GridRows:
     """An .xlsb or .ods workbook, which only calamine reads: guarded, then loaded whole."""
     try:
         with zipfile.ZipFile(path) as archive:
             if not vet_parts(archive):
                 raise FormatError("unsafe workbook XML refused: a part is not UTF-8")
             largest = max((member.file_size for member in archive.infolist()), default=0)
+            if largest > limits.MAX_GRID_SHEET_BYTES:
+                raise FormatError(
+                    f"workbook part declares {largest} bytes, over the "
+                    f"{limits.MAX_GRID_SHEET_BYTES} limit for a workbook read whole",
+                    uncompressed_bytes=largest,
+                )
+            if kind == "ods":
+                check_ods_repeats(archive)
+            elif (cells := bound_xlsb(archive)) > limits.MAX_GRID_CELLS:
+                raise FormatError(
+                    f"a sheet spans {cells} cells, over the {limits.MAX_GRID_CELLS} limit "
+                    "for a workbook read whole"
+                )
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise FormatError(f"corrupt workbook: {error}") from None
-    if largest > limits.MAX_GRID_SHEET_BYTES:
-        raise FormatError(
-            f"workbook part declares {largest} bytes, over the {limits.MAX_GRID_SHEET_BYTES} "
-            "limit for a workbook read whole",
-            uncompressed_bytes=largest,
-        )
     return open_grid(path, wanted)
 
 
