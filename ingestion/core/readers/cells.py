@@ -39,7 +39,7 @@ def number_text(value: float) -> str:
 def as_text(cell: Any) -> str | None:
     """Write a cell the way a person reads it, with whole floats as integers."""
     if cell is None or isinstance(cell, str):
-        return cell  # type: ignore[no-any-return]
+        return cell
     if isinstance(cell, bool):
         return "TRUE" if cell else "FALSE"
     if isinstance(cell, float):
@@ -155,11 +155,10 @@ def _numbers_text(values: list[Any], mixed: bool) -> pa.Array:
 
 def _whole(numbers: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
     with np.errstate(invalid="ignore"):
-        return (
-            np.isfinite(numbers)
-            & (numbers == np.trunc(numbers))
-            & (np.abs(numbers) < FLOAT_INT_LIMIT)
-        )
+        finite: npt.NDArray[np.bool_] = np.isfinite(numbers)
+        whole: npt.NDArray[np.bool_] = numbers == np.trunc(numbers)
+        small: npt.NDArray[np.bool_] = np.abs(numbers) < FLOAT_INT_LIMIT
+    return finite & whole & small
 
 
 def blank_mask(texts: pa.Array) -> npt.NDArray[np.bool_]:

@@ -18,12 +18,10 @@ import datetime as dt
 import posixpath
 import zipfile
 from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO
+from typing import IO, Any
 from xml.parsers import expat
 
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
-from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
-from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
 from ingestion.core.errors import FormatError
 from ingestion.core.readers.cells import number_text
@@ -140,7 +138,7 @@ def _forbid_unparsed_entity(
     raise EntitiesForbidden(name, None, base, sysid, pubid, notation)
 
 
-def _forbid_external(context: str, base: str | None, sysid: str | None, pubid: str | None) -> None:
+def _forbid_external(context: str, base: str | None, sysid: str | None, pubid: str | None) -> int:
     raise ExternalReferenceForbidden(context, base, sysid, pubid)
 
 
@@ -170,7 +168,7 @@ def _parse_member(
         _feed_all(parser, source)
 
 
-def _feed_all(parser: Any, source: BinaryIO) -> None:
+def _feed_all(parser: Any, source: IO[bytes]) -> None:
     while True:
         data = source.read(READ_BYTES)
         _feed(parser, data, final=not data)
@@ -252,7 +250,10 @@ def _book(archive: zipfile.ZipFile) -> _Book:
 
 
 def _epoch(archive: zipfile.ZipFile) -> dt.datetime:
-    found = [CALENDAR_WINDOWS_1900]
+    # openpyxl is imported only when a sheet is streamed (the engine's start-up stays lean).
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
+
+    found: list[dt.datetime] = [CALENDAR_WINDOWS_1900]
 
     def start(name: str, attrs: dict[str, str]) -> None:
         if name in WORKBOOK_PROPERTIES and attrs.get("date1904", "").lower() in ("1", "true"):
@@ -293,6 +294,8 @@ def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
 
 def _date_styles(archive: zipfile.ZipFile) -> tuple[frozenset[int], frozenset[int]]:
     """Indices of the cell formats that show dates, and of those that show durations."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+
     codes: dict[int, str] = dict(BUILTIN_FORMATS)
     formats: list[int] = []
     inside = [False]
@@ -392,7 +395,8 @@ class _CellParser:
     def _learn_prefix(self, name: str) -> None:
         prefix, colon, _ = name.partition(":")
         self._prefix = prefix + colon if colon else ""
-        self._names = tuple(self._prefix + local for local in ("c", "row", "f", "rPh"))
+        cell, row, formula, phonetic = (self._prefix + local for local in ("c", "row", "f", "rPh"))
+        self._names = (cell, row, formula, phonetic)
 
     def _column_of(self, reference: str) -> int:
         letters = reference.rstrip(DIGITS)
@@ -420,7 +424,7 @@ class _CellParser:
         if self._style in self._book.dates:
             number = float(text)
             try:
-                return from_excel(
+                return _from_excel(
                     number, self._book.epoch, timedelta=self._style in self._book.durations
                 )
             except (ValueError, OverflowError):
@@ -435,3 +439,9 @@ def _iso_datetime(text: str) -> Any:
         return dt.datetime.fromisoformat(text.rstrip("Z"))
     except ValueError:
         return text
+
+
+def _from_excel(number: float, epoch: dt.datetime, timedelta: bool) -> Any:
+    from openpyxl.utils.datetime import from_excel
+
+    return from_excel(number, epoch, timedelta=timedelta)
