@@ -35,3 +35,12 @@ MAX_ZIP_MEMBERS = 10_000
 # The same idea for gzip, which has no trustworthy directory: checked while decompressing.
 MAX_GZIP_RATIO = 1000
 GZIP_RATIO_FLOOR_BYTES = 64 * MIB
+# calamine reads a whole worksheet into a dense grid of 32-byte cells. A .xlsx/.xlsm sheet part
+# declaring more uncompressed bytes than this, or whose grid could hold more cells, is streamed
+# by the expat reader instead (measured: a 96 MiB part of ~470k rows x 6 columns peaks at
+# ~400 MiB RSS scored through calamine, ~72 bytes of peak a cell; docs/limits.md); an .xlsb or
+# .ods part past them is refused, having no streaming reader.
+MAX_GRID_SHEET_BYTES = 96 * MIB
+MAX_GRID_CELLS = 3_000_000
+# An .ods run of equal non-empty cells or rows longer than this is refused (calamine expands it).
+MAX_ODS_REPEAT = 65_536

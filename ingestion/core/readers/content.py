@@ -38,6 +38,9 @@ BINARY_MAGICS: tuple[tuple[bytes, str], ...] = (
     (b"<!DOCTYPE html", "an HTML page"),
     (b"<html", "an HTML page"),
 )
+# An OpenDocument spreadsheet names its type in a `mimetype` member (first in the zip).
+ODS_MIMETYPE_MEMBER = "mimetype"
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 BZIP2_MAGIC = re.compile(rb"BZh[1-9]1AY&SY")
 # The UTF-16 and UTF-32 codecs read the BOM themselves to learn the byte order.
 BOMS: tuple[tuple[bytes, str], ...] = (
@@ -51,7 +54,10 @@ BOMS: tuple[tuple[bytes, str], ...] = (
 
 @dataclass(frozen=True)
 class Detected:
-    """What the content is: `kind` is text, xlsx, xlsm or xls; `compression` is gzip or None."""
+    """What the content is.
+
+    `kind` is text, xlsx, xlsm, xlsb, ods or xls; `compression` is gzip or None.
+    """
 
     kind: str
     compression: str | None = None
@@ -108,10 +114,16 @@ def _workbook_kind(path: Path, name_hint: str) -> str:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
+            mimetype = b""
+            if ODS_MIMETYPE_MEMBER in names:
+                with archive.open(ODS_MIMETYPE_MEMBER) as member:
+                    mimetype = member.read(len(ODS_MIMETYPE) + 1).strip()
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise FormatError(f"corrupt zip archive: {error}") from None
+    if mimetype == ODS_MIMETYPE:
+        return "ods"
     if "xl/workbook.bin" in names:
-        raise FormatError("unsupported file type: an Excel binary workbook (.xlsb)")
+        return "xlsb"
     if "xl/workbook.xml" not in names:
         raise FormatError("unsupported file type: a zip archive that is not an Excel workbook")
     if "xl/vbaProject.bin" in names or name_hint.lower().endswith(".xlsm"):

@@ -11,7 +11,7 @@ from ingestion.core.readers.text import TextTable, sniff_layout
 from ingestion.core.readers.workbook import WorkbookTable
 from schemas.definition import SchemaDefinition
 
-WORKBOOK_KINDS = frozenset({"xlsx", "xlsm", "xls"})
+WORKBOOK_KINDS = frozenset({"xlsx", "xlsm", "xlsb", "ods", "xls"})
 
 
 def open_table(

@@ -1,20 +1,23 @@
-"""Excel workbooks: .xlsx/.xlsm streamed (`xlsx.py`, openpyxl read-only as fallback), .xls by xlrd.
+"""Workbooks: .xlsx/.xlsm/.xlsb/.ods by calamine or streamed, .xls by xlrd.
 
-Cells become the same string chunks as delimited text, so one set of checks serves every format.
-A native cell is written the way its column's type spells it: a whole float as an integer
-(`1.0` -> `1`), a datetime as ISO 8601 (a date column gets `YYYY-MM-DD` for a midnight
-datetime), a boolean as TRUE/FALSE. Row numbers are the sheet's; empty rows are skipped.
+A .xlsx/.xlsm sheet is read whole by calamine (`grid.py`) when its part is small enough, its
+cells lie inside its declared dimension and nothing in it reads differently (`packages.py`
+decides from the zip directory and a byte scan); otherwise it is streamed by the expat reader
+(`xlsx.py`, openpyxl read-only when the package layout is unfamiliar). .xlsb and .ods have only
+calamine; .xls keeps xlrd, which, unlike calamine, gives error cells their text.
 
-Before openpyxl sees a workbook, the zip directory is checked against declared sizes and ratios
-(a zip bomb fails format_parsing), and openpyxl must be running with defusedxml.
+Cells become the same string chunks as delimited text, so one set of checks serves every format
+(`cells.py` writes them). Row numbers are the sheet's; empty rows are skipped. Before any
+zip-based workbook is opened, its directory is checked against declared sizes and ratios (a zip
+bomb fails format_parsing); openpyxl must be running with defusedxml.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +26,37 @@ import pyarrow as pa
 
 from ingestion.core import limits
 from ingestion.core.errors import EngineUnavailable, FormatError
+from ingestion.core.readers.cells import (
+    as_text,
+    converter,
+    date_cell,
+    datetime_cell,
+    is_blank,
+)
 from ingestion.core.readers.chunks import Chunk, TableInfo
-from ingestion.core.readers.xlsx import WorkbookLayoutError, number_text, open_sheet
+from ingestion.core.readers.grid import GridRows, describe, open_grid
+from ingestion.core.readers.packages import (
+    bound_grid,
+    bound_xlsb,
+    check_ods_repeats,
+    check_zip_bomb,
+    declared_size,
+    reads_alike,
+    vet_parts,
+)
+from ingestion.core.readers.xlsx import (
+    WorkbookLayoutError,
+    date_styles,
+    find_sheet,
+    open_sheet,
+    worksheets,
+)
 from schemas.definition import SchemaDefinition
 
 ENCRYPTED_MARKER = "EncryptedPackage".encode("utf-16-le")
-MIDNIGHT = dt.time(0, 0)
+# Formats only calamine reads: the whole sheet is loaded, there is no streaming reader.
+GRID_ONLY_KINDS = frozenset({"xlsb", "ods"})
 
-Converter = Callable[[Any], "str | None"]
 Numbered = tuple[int, tuple[Any, ...]]
 logger = logging.getLogger(__name__)
 
@@ -41,15 +67,26 @@ class WorkbookTable:
     def __init__(
         self, path: Path, kind: str, definition: SchemaDefinition | None, chunk_rows: int
     ) -> None:
-        rows: Iterable[Numbered]
         self._chunk_rows = chunk_rows
         self._definition = definition
         self._closers: list[Callable[[], None]] = []
+        self._grid: GridRows | None = None
+        self._rows: Iterator[Numbered] = iter(())
+        wanted = definition.sheet if definition else None
         if kind == "xls":
             sheet_name, rows = _open_xls(path, definition, self._closers)
+            self._rows = iter(rows)
         else:
             check_zip_bomb(path)
-            sheet_name, rows = _open_xlsx(path, definition, self._closers)
+            if kind in GRID_ONLY_KINDS:
+                self._grid = _open_package(path, kind, wanted)
+                sheet_name = self._grid.title
+            else:
+                sheet_name, source = _open_xlsx(path, wanted, self._closers)
+                if isinstance(source, GridRows):
+                    self._grid = source
+                else:
+                    self._rows = iter(source)
         self.info = TableInfo(
             format={
                 "type": kind,
@@ -59,16 +96,18 @@ class WorkbookTable:
                 "sheet": sheet_name,
             }
         )
-        self._rows = iter(rows)
         self._read_header()
 
     def chunks(self) -> Iterator[Chunk]:
+        if self._grid is not None:
+            yield from self._grid.chunks(self._kinds, self._chunk_rows)
+            return
         width = len(self.info.header)
-        converters = self._converters
+        converters = [converter(kind) for kind in self._kinds]
         rows: list[list[str | None]] = []
         lines: list[int] = []
         for number, cells in self._rows:
-            if _is_blank(cells):
+            if is_blank(cells):
                 continue
             if len(cells) > width:
                 _reject_overflow(cells, width, number)
@@ -89,70 +128,106 @@ class WorkbookTable:
         self._closers.clear()
 
     def _read_header(self) -> None:
-        for _line, cells in self._rows:
-            if _is_blank(cells):
-                continue
-            names = [_as_text(cell) or "" for cell in cells]
-            while names and not names[-1].strip():
-                names.pop()
-            self.info.header = tuple(name.strip().strip("\ufeff").strip() for name in names)
-            self._converters = [self._converter(name) for name in self.info.header]
-            return
-        raise FormatError("no header row: the sheet is empty")
+        cells = self._grid.header() if self._grid is not None else self._first_filled_row()
+        if cells is None:
+            raise FormatError("no header row: the sheet is empty")
+        names = [as_text(cell) or "" for cell in cells]
+        while names and not names[-1].strip():
+            names.pop()
+        self.info.header = tuple(name.strip().strip("\ufeff").strip() for name in names)
+        self._kinds = [self._kind(name) for name in self.info.header]
 
-    def _converter(self, name: str) -> Converter:
+    def _first_filled_row(self) -> tuple[Any, ...] | None:
+        for _line, cells in self._rows:
+            if not is_blank(cells):
+                return cells
+        return None
+
+    def _kind(self, name: str) -> str:
         column = self._definition.column(name) if self._definition else None
         kind = column.type if column else "string"
-        return _date_cell if kind == "date" else _datetime_cell if kind == "datetime" else _as_text
-
-
-def check_zip_bomb(path: Path) -> None:
-    """Refuse a workbook whose declared sizes would blow up memory or time; read nothing else."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise FormatError(f"corrupt workbook: {error}") from None
-    if len(members) > limits.MAX_ZIP_MEMBERS:
-        raise FormatError(f"corrupt workbook: {len(members)} archive members")
-    total = sum(member.file_size for member in members)
-    if total > limits.MAX_ZIP_UNCOMPRESSED_BYTES:
-        raise FormatError(
-            f"workbook declares {total} bytes uncompressed, over the "
-            f"{limits.MAX_ZIP_UNCOMPRESSED_BYTES} limit (possible zip bomb)",
-            uncompressed_bytes=total,
-        )
-    for member in members:
-        if member.filename.endswith("sharedStrings.xml") and (
-            member.file_size > limits.MAX_SHARED_STRINGS_BYTES
-        ):
-            raise FormatError(f"workbook's shared strings declare {member.file_size} bytes")
-        ratio = member.file_size / max(member.compress_size, 1)
-        if member.file_size > limits.ZIP_RATIO_FLOOR_BYTES and ratio > limits.MAX_ZIP_RATIO:
-            raise FormatError(
-                f"workbook member {member.filename} expands {ratio:.0f}x (possible zip bomb)"
-            )
+        return kind if kind in ("date", "datetime") else "string"
 
 
 def _open_xlsx(
-    path: Path, definition: SchemaDefinition | None, closers: list[Callable[[], None]]
-) -> tuple[str, Iterable[Numbered]]:
-    wanted = definition.sheet if definition else None
+    path: Path, wanted: str | None, closers: list[Callable[[], None]]
+) -> tuple[str, GridRows | Iterable[Numbered]]:
+    """calamine for a sheet it reads exactly and within memory; the streaming reader otherwise."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise FormatError(f"corrupt workbook: {error}") from None
     closers.append(archive.close)
     try:
-        sheet = open_sheet(archive, wanted)
+        title, part = find_sheet(archive, wanted)
+        grid = _read_grid(path, archive, title, part)
+        if grid is not None:
+            return title, grid
+        logger.debug("streaming sheet %r", title)
+        sheet = open_sheet(archive, title)
     except WorkbookLayoutError:
         logger.info("workbook layout not streamed directly; reading it with openpyxl")
         return _open_with_openpyxl(path, wanted, closers)
     except FormatError:
         raise
     except Exception as error:  # a corrupt part surfaces as zip, XML or value errors
-        raise FormatError(f"corrupt workbook: {_describe(error)}") from None
+        raise FormatError(f"corrupt workbook: {describe(error)}") from None
     return sheet.title, _guarded(sheet.rows())
+
+
+def _read_grid(path: Path, archive: zipfile.ZipFile, title: str, part: str) -> GridRows | None:
+    """The sheet loaded by calamine, or None when it must be streamed.
+
+    Before calamine sees the package: the part's declared size, the grid's bound and the XML
+    declarations of every other part. Whether calamine reads every value as the streaming
+    reader does is scanned while it loads (its parse releases the GIL), and decides after.
+    """
+    if declared_size(archive, part) > limits.MAX_GRID_SHEET_BYTES:
+        return None
+    cells = bound_grid(archive, part)
+    if cells is None or cells > limits.MAX_GRID_CELLS:
+        return None
+    others = {other for _, other in worksheets(archive) if other}
+    if not vet_parts(archive, skip=others):
+        return None
+    styles = date_styles(archive)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="core-survey") as pool:
+        alike = pool.submit(_reads_alike, path, part, styles)
+        grid = open_grid(path, title)
+        if alike.result():
+            logger.debug("read sheet %r with calamine", title)
+            return grid
+    return None
+
+
+def _reads_alike(path: Path, part: str, styles: frozenset[int]) -> bool:
+    with zipfile.ZipFile(path) as archive:
+        return reads_alike(archive, part, styles)
+
+
+def _open_package(path: Path, kind: str, wanted: str | None) -> GridRows:
+    """An .xlsb or .ods workbook, which only calamine reads: guarded, then loaded whole."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if not vet_parts(archive):
+                raise FormatError("unsafe workbook XML refused: a part is not UTF-8")
+            largest = max((member.file_size for member in archive.infolist()), default=0)
+            if largest > limits.MAX_GRID_SHEET_BYTES:
+                raise FormatError(
+                    f"workbook part declares {largest} bytes, over the "
+                    f"{limits.MAX_GRID_SHEET_BYTES} limit for a workbook read whole",
+                    uncompressed_bytes=largest,
+                )
+            if kind == "ods":
+                check_ods_repeats(archive)
+            elif (cells := bound_xlsb(archive)) > limits.MAX_GRID_CELLS:
+                raise FormatError(
+                    f"a sheet spans {cells} cells, over the {limits.MAX_GRID_CELLS} limit "
+                    "for a workbook read whole"
+                )
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise FormatError(f"corrupt workbook: {error}") from None
+    return open_grid(path, wanted)
 
 
 def _open_with_openpyxl(
@@ -169,7 +244,7 @@ def _open_with_openpyxl(
     try:
         workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True, keep_links=False)
     except Exception as error:  # openpyxl raises many types on a corrupt workbook
-        raise FormatError(f"corrupt workbook: {_describe(error)}") from None
+        raise FormatError(f"corrupt workbook: {describe(error)}") from None
     closers.insert(0, workbook.close)
     names = list(workbook.sheetnames)
     if wanted is not None and wanted not in names:
@@ -194,7 +269,7 @@ def _open_xls(
     except Exception as error:  # xlrd raises several types on a corrupt workbook
         if _is_encrypted(path):
             raise FormatError("password-protected workbook") from None
-        raise FormatError(f"corrupt or password-protected workbook: {_describe(error)}") from None
+        raise FormatError(f"corrupt or password-protected workbook: {describe(error)}") from None
     closers.append(book.release_resources)
     wanted = definition.sheet if definition else None
     names = book.sheet_names()
@@ -203,7 +278,7 @@ def _open_xls(
     try:
         sheet = book.sheet_by_name(wanted) if wanted else book.sheet_by_index(0)
     except Exception as error:
-        raise FormatError(f"corrupt workbook: {_describe(error)}") from None
+        raise FormatError(f"corrupt workbook: {describe(error)}") from None
     return sheet.name, _xls_rows(sheet, book.datemode)
 
 
@@ -236,16 +311,12 @@ def _guarded(rows: Iterable[Numbered]) -> Iterator[Numbered]:
     except FormatError:
         raise
     except Exception as error:  # a corrupt sheet surfaces only while it streams
-        raise FormatError(f"corrupt workbook: {_describe(error)}") from None
-
-
-def _is_blank(cells: tuple[Any, ...]) -> bool:
-    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
+        raise FormatError(f"corrupt workbook: {describe(error)}") from None
 
 
 def _reject_overflow(cells: tuple[Any, ...], width: int, number: int) -> None:
-    if not _is_blank(cells[width:]):
-        fields = max(index for index, cell in enumerate(cells) if not _is_blank((cell,))) + 1
+    if not is_blank(cells[width:]):
+        fields = max(index for index, cell in enumerate(cells) if not is_blank((cell,))) + 1
         raise FormatError(f"row {number} has {fields} fields, the header has {width}", line=number)
 
 
@@ -257,41 +328,15 @@ def _chunk(rows: list[list[str | None]], lines: list[int], width: int) -> Chunk:
     )
 
 
-def _as_text(cell: Any) -> str | None:
-    """Write a cell the way a person reads it, with whole floats as integers."""
-    if cell is None or isinstance(cell, str):
-        return cell
-    if isinstance(cell, bool):
-        return "TRUE" if cell else "FALSE"
-    if isinstance(cell, float):
-        return number_text(cell)
-    if isinstance(cell, dt.datetime):
-        return cell.isoformat(sep="T")
-    if isinstance(cell, (dt.date, dt.time)):
-        return cell.isoformat()
-    return str(cell)
-
-
-def _date_cell(cell: Any) -> str | None:
-    if isinstance(cell, dt.datetime) and cell.time() == MIDNIGHT and cell.tzinfo is None:
-        return cell.date().isoformat()
-    return _as_text(cell)
-
-
-def _datetime_cell(cell: Any) -> str | None:
-    if isinstance(cell, dt.date) and not isinstance(cell, dt.datetime):
-        return dt.datetime.combine(cell, MIDNIGHT).isoformat(sep="T")
-    return _as_text(cell)
+# The tests and drafting know the cell writers by these names.
+_as_text = as_text
+_date_cell = date_cell
+_datetime_cell = datetime_cell
 
 
 def _is_encrypted(path: Path) -> bool:
     with path.open("rb") as handle:
         return ENCRYPTED_MARKER in handle.read(limits.HEAD_BYTES)
-
-
-def _describe(error: BaseException) -> str:
-    text = str(error).splitlines()[0] if str(error) else ""
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 class _Silent:

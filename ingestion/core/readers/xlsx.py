@@ -8,7 +8,8 @@ tests compare the two), numbered by the sheet's own row numbers. Entity declarat
 external references are refused with defusedxml's exceptions, before anything is expanded.
 
 `open_sheet` raises `WorkbookLayoutError` when the package is laid out in a way this reader does
-not know; the caller then falls back to openpyxl.
+not know; the caller then falls back to openpyxl. Sheets that fit in memory are read by calamine
+(`grid.py`) instead; this reader takes the rest, and the sheets calamine would read differently.
 """
 
 from __future__ import annotations
@@ -21,10 +22,9 @@ from typing import IO, Any, NoReturn
 from xml.parsers import expat
 
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
-from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
-from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
 from ingestion.core.errors import FormatError
+from ingestion.core.readers.cells import number_text
 
 NAMESPACES = (
     "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -41,7 +41,6 @@ WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
 SHARED_STRINGS = "xl/sharedStrings.xml"
 STYLES = "xl/styles.xml"
 DIGITS = "0123456789"
-FLOAT_INT_LIMIT = 2**63
 
 
 def _names(local: str) -> frozenset[str]:
@@ -86,7 +85,13 @@ class Sheet:
 
 def open_sheet(archive: zipfile.ZipFile, wanted: str | None) -> Sheet:
     """Find the sheet `wanted` (or the first one) and read what its cells need."""
-    sheets = _sheets(archive)
+    title, path = find_sheet(archive, wanted)
+    return Sheet(archive, title, path, _book(archive))
+
+
+def find_sheet(archive: zipfile.ZipFile, wanted: str | None) -> tuple[str, str]:
+    """The title and worksheet part of the sheet `wanted` (or the first one)."""
+    sheets = worksheets(archive)
     if not sheets:
         raise FormatError("the workbook has no sheet")
     if wanted is not None and wanted not in dict(sheets):
@@ -95,7 +100,7 @@ def open_sheet(archive: zipfile.ZipFile, wanted: str | None) -> Sheet:
     title, path = next((name, path) for name, path in sheets if wanted in (None, name))
     if path is None:
         raise FormatError(f"sheet {title!r} is a chart, not a table")
-    return Sheet(archive, title, path, _book(archive))
+    return title, path
 
 
 def guarded_parser(namespaces: bool = True) -> Any:
@@ -173,7 +178,7 @@ def _feed_all(parser: Any, source: IO[bytes]) -> None:
             return
 
 
-def _sheets(archive: zipfile.ZipFile) -> list[tuple[str, str | None]]:
+def worksheets(archive: zipfile.ZipFile) -> list[tuple[str, str | None]]:
     """Sheet titles in workbook order with their worksheet part (None for chart sheets)."""
     targets = _relationships(archive)
     found: list[tuple[str, str | None]] = []
@@ -234,6 +239,11 @@ class _Book:
         self.epoch = epoch
 
 
+def date_styles(archive: zipfile.ZipFile) -> frozenset[int]:
+    """Indices of the workbook's cell formats that show dates (durations included)."""
+    return _date_styles(archive)[0] if STYLES in set(archive.namelist()) else frozenset()
+
+
 def _book(archive: zipfile.ZipFile) -> _Book:
     names = set(archive.namelist())
     strings = _shared_strings(archive) if SHARED_STRINGS in names else []
@@ -242,6 +252,9 @@ def _book(archive: zipfile.ZipFile) -> _Book:
 
 
 def _epoch(archive: zipfile.ZipFile) -> dt.datetime:
+    # openpyxl is imported only when a sheet is streamed (the engine's start-up stays lean).
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
+
     found: list[dt.datetime] = [CALENDAR_WINDOWS_1900]
 
     def start(name: str, attrs: dict[str, str]) -> None:
@@ -283,6 +296,8 @@ def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
 
 def _date_styles(archive: zipfile.ZipFile) -> tuple[frozenset[int], frozenset[int]]:
     """Indices of the cell formats that show dates, and of those that show durations."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+
     codes: dict[int, str] = dict(BUILTIN_FORMATS)
     formats: list[int] = []
     inside = [False]
@@ -382,7 +397,8 @@ class _CellParser:
     def _learn_prefix(self, name: str) -> None:
         prefix, colon, _ = name.partition(":")
         self._prefix = prefix + colon if colon else ""
-        self._names = tuple(self._prefix + local for local in ("c", "row", "f", "rPh"))
+        cell, row, formula, phonetic = (self._prefix + local for local in ("c", "row", "f", "rPh"))
+        self._names = (cell, row, formula, phonetic)
 
     def _column_of(self, reference: str) -> int:
         letters = reference.rstrip(DIGITS)
@@ -410,7 +426,7 @@ class _CellParser:
         if self._style in self._book.dates:
             number = float(text)
             try:
-                return from_excel(
+                return _from_excel(
                     number, self._book.epoch, timedelta=self._style in self._book.durations
                 )
             except (ValueError, OverflowError):
@@ -420,15 +436,14 @@ class _CellParser:
         return text
 
 
-def number_text(value: float) -> str:
-    """Write a float as a person reads it: a whole one as an integer."""
-    if value.is_integer() and abs(value) < FLOAT_INT_LIMIT:
-        return str(int(value))
-    return repr(value)
-
-
 def _iso_datetime(text: str) -> Any:
     try:
         return dt.datetime.fromisoformat(text.rstrip("Z"))
     except ValueError:
         return text
+
+
+def _from_excel(number: float, epoch: dt.datetime, timedelta: bool) -> Any:
+    from openpyxl.utils.datetime import from_excel
+
+    return from_excel(number, epoch, timedelta=timedelta)

@@ -19,7 +19,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", type=Path, help="the sample file (CSV/TSV, gzip, xlsx, xls)")
+        parser.add_argument(
+            "path", type=Path, help="the sample file (CSV/TSV, gzip, xlsx, xlsm, xlsb, ods, xls)"
+        )
         parser.add_argument("--sheet", help="the workbook sheet to read (default: the first)")
         parser.add_argument(
             "--sample-rows", type=int, help="read only the first N data rows (default: all)"

@@ -1,0 +1,171 @@
+"""Native spreadsheet cells written as text, the way the column's type spells them.
+
+A whole float is an integer (`1.0` -> `1`), a datetime is ISO 8601 (a date column gets
+`YYYY-MM-DD` for a midnight datetime), a boolean is TRUE/FALSE, a duration is Python's
+`str(timedelta)`. Every reader of workbooks writes its cells through these functions; calamine's
+values go through `column_text`, which does the same a column at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+MIDNIGHT = dt.time(0, 0)
+FLOAT_INT_LIMIT = 2**63
+MIDNIGHT_SUFFIX = "T00:00:00"
+# What Python's str.strip() removes, for a cell that is blank when stripped (RE2's \s is ASCII).
+PYTHON_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+BLANK_TEXT = f"^[{PYTHON_WHITESPACE}]*$"
+
+Converter = Callable[[Any], "str | None"]
+
+
+def number_text(value: float) -> str:
+    """Write a float as a person reads it: a whole one as an integer."""
+    if value.is_integer() and abs(value) < FLOAT_INT_LIMIT:
+        return str(int(value))
+    return repr(value)
+
+
+def as_text(cell: Any) -> str | None:
+    """Write a cell the way a person reads it, with whole floats as integers."""
+    if cell is None or isinstance(cell, str):
+        return cell
+    if isinstance(cell, bool):
+        return "TRUE" if cell else "FALSE"
+    if isinstance(cell, float):
+        return number_text(cell)
+    if isinstance(cell, dt.datetime):
+        return cell.isoformat(sep="T")
+    if isinstance(cell, (dt.date, dt.time)):
+        return cell.isoformat()
+    return str(cell)
+
+
+def date_cell(cell: Any) -> str | None:
+    """A cell of a date column: a midnight datetime is its date."""
+    if isinstance(cell, dt.datetime) and cell.time() == MIDNIGHT and cell.tzinfo is None:
+        return cell.date().isoformat()
+    return as_text(cell)
+
+
+def datetime_cell(cell: Any) -> str | None:
+    """A cell of a datetime column: a date is its midnight."""
+    if isinstance(cell, dt.date) and not isinstance(cell, dt.datetime):
+        return dt.datetime.combine(cell, MIDNIGHT).isoformat(sep="T")
+    return as_text(cell)
+
+
+def converter(kind: str) -> Converter:
+    """The writer of one cell for a column of type `kind`."""
+    return date_cell if kind == "date" else datetime_cell if kind == "datetime" else as_text
+
+
+def _midnight_text(day: dt.date) -> str:
+    return day.isoformat() + MIDNIGHT_SUFFIX
+
+
+def _empty_is_null(text: str) -> str | None:
+    return text or None
+
+
+def _bool_text(value: bool) -> str:
+    return "TRUE" if value else "FALSE"
+
+
+def _iso(value: dt.time | dt.datetime) -> str:
+    return value.isoformat()
+
+
+# calamine's values by type, as the streaming reader writes the same cells. calamine gives a
+# midnight date-formatted number as a `date` where openpyxl gives a midnight `datetime`, and an
+# empty cell as "" where the streaming reader has no value: both are mapped back here.
+_NATIVE: dict[type, Converter] = {
+    str: _empty_is_null,
+    float: number_text,
+    int: str,
+    bool: _bool_text,
+    dt.datetime: _iso,
+    dt.date: _midnight_text,
+    dt.time: _iso,
+    dt.timedelta: str,
+}
+_BY_KIND: dict[str, dict[type, Converter]] = {
+    "string": _NATIVE,
+    "datetime": _NATIVE,
+    "date": {**_NATIVE, dt.date: dt.date.isoformat, dt.datetime: date_cell},
+}
+
+
+def native(cell: Any) -> Any:
+    """A calamine value as the streaming reader's value: "" is no value, a date is a midnight."""
+    if isinstance(cell, str):
+        return cell or None
+    if isinstance(cell, dt.date) and not isinstance(cell, dt.datetime):
+        return dt.datetime.combine(cell, MIDNIGHT)
+    return cell
+
+
+def column_text(values: list[Any], kind: str) -> pa.Array:
+    """calamine's values of one column as strings (null for an empty cell)."""
+    types = set(map(type, values))
+    if types <= {str}:
+        texts = pa.array(values, pa.string())
+        return pc.if_else(pc.equal(texts, ""), pa.scalar(None, pa.string()), texts)
+    if types <= {float, str}:
+        return _numbers_text(values, str in types)
+    if types == {dt.datetime} and kind != "date":
+        return pa.array([value.isoformat() for value in values], pa.string())
+    table = _BY_KIND.get(kind, _NATIVE)
+    return pa.array([table.get(type(value), as_text)(value) for value in values], pa.string())
+
+
+def _numbers_text(values: list[Any], mixed: bool) -> pa.Array:
+    """Floats (and text) written in C where they are whole, by `repr` where they are not."""
+    if mixed:
+        is_number = np.array([type(value) is float for value in values], dtype=bool)
+        numbers = np.array(
+            [value if type(value) is float else 0.0 for value in values], dtype=np.float64
+        )
+    else:
+        is_number = np.ones(len(values), dtype=bool)
+        numbers = np.array(values, dtype=np.float64)
+    whole = is_number & _whole(numbers)
+    texts = np.empty(len(values), dtype=object)
+    if whole.any():
+        integers = pa.array(numbers[whole].astype(np.int64)).cast(pa.string())
+        texts[whole] = integers.to_numpy(zero_copy_only=False)
+    fraction = is_number & ~whole
+    if fraction.any():
+        texts[fraction] = list(map(repr, numbers[fraction].tolist()))
+    if mixed:
+        for index in np.flatnonzero(~is_number).tolist():
+            texts[index] = values[index] or None
+    return pa.array(texts, pa.string())
+
+
+def _whole(numbers: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    with np.errstate(invalid="ignore"):
+        finite: npt.NDArray[np.bool_] = np.isfinite(numbers)
+        whole: npt.NDArray[np.bool_] = numbers == np.trunc(numbers)
+        small: npt.NDArray[np.bool_] = np.abs(numbers) < FLOAT_INT_LIMIT
+    return finite & whole & small
+
+
+def blank_mask(texts: pa.Array) -> npt.NDArray[np.bool_]:
+    """Which cells are blank: no value, or only what str.strip() removes."""
+    blank = pc.fill_null(pc.match_substring_regex(texts, BLANK_TEXT), True)
+    return np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def is_blank(cells: tuple[Any, ...] | list[Any]) -> bool:
+    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
