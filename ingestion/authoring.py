@@ -29,6 +29,7 @@ from ingestion.core.drafting import Draft, DraftError, draft_definition
 from ingestion.errors import IngestionError
 from ingestion.models import MonitoringFileSchemaDefinition
 from ingestion.pipeline.services import invalid_definition_detail
+from ingestion.scoring_limits import engine_limits
 from schemas.definition import DefinitionError, SchemaDefinition, parse_definition
 
 logger = logging.getLogger(__name__)
@@ -99,7 +100,11 @@ def draft_file(
     started = time.monotonic()
     try:
         draft = draft_definition(
-            path, name_hint=name_hint or path.name, sheet=sheet, sample_rows=sample_rows
+            path,
+            name_hint=name_hint or path.name,
+            sheet=sheet,
+            sample_rows=sample_rows,
+            engine_limits=engine_limits(),
         )
     except DraftError as exc:
         raise UnreadableSample(f"cannot draft a definition: {exc}") from None
@@ -145,7 +150,9 @@ def validate_file(
 ) -> QualityReport:
     """Score the file at `path` against `definition`, as ingestion would, recording nothing."""
     started = time.monotonic()
-    report = score_file(path, definition, name_hint=name_hint or path.name)
+    report = score_file(
+        path, definition, name_hint=name_hint or path.name, engine_limits=engine_limits()
+    )
     logger.info(
         "dry run",
         extra={

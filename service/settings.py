@@ -89,6 +89,10 @@ AWS_ENDPOINT_URL = env_str("AWS_ENDPOINT_URL")
 # --- Ingestion: which objects are read, how large, and how their runs are dated -------------
 ALLOWED_BUCKETS = env_list("ALLOWED_BUCKETS")
 MAX_FILE_SIZE_MB = env_int("MAX_FILE_SIZE_MB", 1024, minimum=1)
+# What scoring one file may cost; past any of these the file fails format_parsing (README: Limits).
+MAX_COLUMNS = env_int("MAX_COLUMNS", 5000, minimum=1)
+MAX_DECOMPRESSED_MB = env_int("MAX_DECOMPRESSED_MB", 4096, minimum=1)
+MAX_SCORING_SECONDS = env_int("MAX_SCORING_SECONDS", 600, minimum=1)
 QUALITY_TIME_ZONE = env_time_zone("QUALITY_TIME_ZONE", "UTC")
 
 # --- HTTP API -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ Imports nothing from Django, boto3 or the database layer; the pipeline calls `sc
 from __future__ import annotations
 
 from ingestion.core.engine import score_file
-from ingestion.core.limits import DEFAULT_CHUNK_ROWS, DEFAULT_SAMPLE_CAP
+from ingestion.core.limits import DEFAULT_CHUNK_ROWS, DEFAULT_SAMPLE_CAP, EngineLimits
 from ingestion.core.report import QualityReport, evidence_lines, unreadable_report
 from ingestion.core.scoring import CATEGORIES, PASS_SCORE, POINTS
 
@@ -17,6 +17,7 @@ __all__ = [
     "DEFAULT_SAMPLE_CAP",
     "PASS_SCORE",
     "POINTS",
+    "EngineLimits",
     "QualityReport",
     "evidence_lines",
     "score_file",

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -43,7 +44,7 @@ from ingestion.core.arrays import Typed
 from ingestion.core.checks.keys import SeenKeys, hash_strings
 from ingestion.core.checks.values import EPOCH, EPOCH_DATE, read_column, to_numpy
 from ingestion.core.errors import EngineUnavailable, FormatError
-from ingestion.core.limits import DEFAULT_CHUNK_ROWS
+from ingestion.core.limits import DEFAULT_CHUNK_ROWS, DEFAULT_LIMITS, EngineLimits
 from ingestion.core.readers.chunks import Chunk, TableInfo
 from ingestion.core.readers.table import WORKBOOK_KINDS, open_table
 from schemas.definition import (
@@ -113,6 +114,7 @@ def draft_definition(
     sheet: str | None = None,
     sample_rows: int | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    engine_limits: EngineLimits = DEFAULT_LIMITS,
 ) -> Draft:
     """Read the sample at `path` (all rows, or the first `sample_rows`) and draft its definition.
 
@@ -120,7 +122,9 @@ def draft_definition(
     """
     if sample_rows is not None and sample_rows < 1:
         raise DraftError("sample_rows must be at least 1")
-    sample = _Sample(Path(path), name_hint, sheet, sample_rows, max(1, int(chunk_rows)))
+    sample = _Sample(
+        Path(path), name_hint, sheet, sample_rows, max(1, int(chunk_rows)), engine_limits
+    )
     sample.path.stat()
     try:
         return sample.draft()
@@ -293,9 +297,17 @@ class _Sample:
     """One drafting of one file: the reads, then the definition and its explanations."""
 
     def __init__(
-        self, path: Path, name_hint: str, sheet: str | None, limit: int | None, chunk_rows: int
+        self,
+        path: Path,
+        name_hint: str,
+        sheet: str | None,
+        limit: int | None,
+        chunk_rows: int,
+        engine_limits: EngineLimits,
     ) -> None:
         self.path = path
+        self.engine_limits = engine_limits
+        self.deadline = time.monotonic() + engine_limits.max_seconds
         self.name_hint = name_hint
         self.sheet = sheet
         self.limit = limit
@@ -376,11 +388,22 @@ class _Sample:
         consume: Callable[[Chunk], None],
         opened: Callable[[TableInfo], None] | None = None,
     ) -> None:
-        table = open_table(self.path, probe, name_hint=self.name_hint, chunk_rows=self.chunk_rows)
+        table = open_table(
+            self.path,
+            probe,
+            name_hint=self.name_hint,
+            chunk_rows=self.chunk_rows,
+            engine_limits=self.engine_limits,
+        )
         try:
             if opened is not None:
                 opened(table.info)
             for chunk in _limited(table.chunks(), self.limit):
+                if time.monotonic() > self.deadline:
+                    raise DraftError(
+                        f"drafting took longer than {self.engine_limits.max_seconds:g} s "
+                        "(MAX_SCORING_SECONDS)"
+                    )
                 consume(chunk)
         finally:
             table.close()

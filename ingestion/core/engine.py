@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 from ingestion.core.checks.findings import Findings
 from ingestion.core.checks.runner import TableChecks
 from ingestion.core.errors import EngineUnavailable, FormatError
-from ingestion.core.limits import DEFAULT_CHUNK_ROWS, DEFAULT_SAMPLE_CAP
+from ingestion.core.limits import (
+    DEFAULT_CHUNK_ROWS,
+    DEFAULT_LIMITS,
+    DEFAULT_SAMPLE_CAP,
+    EngineLimits,
+)
 from ingestion.core.readers.table import open_table
 from ingestion.core.report import QualityReport, build_report, format_failure_report
 from schemas.definition import SchemaDefinition
@@ -25,13 +31,22 @@ def score_file(
     name_hint: str = "",
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     sample_cap: int = DEFAULT_SAMPLE_CAP,
+    engine_limits: EngineLimits = DEFAULT_LIMITS,
 ) -> QualityReport:
     """Score the file at `path` against `definition` (None: only format_parsing is checked).
 
     `name_hint` is the object's key or file name; its extension is a hint, the content decides.
-    Never raises because of the file's content; an unreadable path raises OSError.
+    Never raises because of the file's content; an unreadable path raises OSError. Going past
+    one of `engine_limits` (columns, decompressed bytes, seconds) is a format_parsing failure.
     """
-    run = _Run(Path(path), definition, name_hint, max(1, int(chunk_rows)), max(0, sample_cap))
+    run = _Run(
+        Path(path),
+        definition,
+        name_hint,
+        max(1, int(chunk_rows)),
+        max(0, sample_cap),
+        engine_limits,
+    )
     run.path.stat()
     try:
         return run.execute()
@@ -55,12 +70,15 @@ class _Run:
         name_hint: str,
         chunk_rows: int,
         sample_cap: int,
+        engine_limits: EngineLimits,
     ) -> None:
         self.path = path
         self.definition = definition
         self.name_hint = name_hint
         self.chunk_rows = chunk_rows
         self.sample_cap = sample_cap
+        self.limits = engine_limits
+        self.deadline = time.monotonic() + engine_limits.max_seconds
         self.format: dict[str, Any] | None = None
         self.header: tuple[str, ...] = ()
         self.rows = 0
@@ -87,8 +105,20 @@ class _Run:
 
     def _open(self) -> Any:
         return open_table(
-            self.path, self.definition, name_hint=self.name_hint, chunk_rows=self.chunk_rows
+            self.path,
+            self.definition,
+            name_hint=self.name_hint,
+            chunk_rows=self.chunk_rows,
+            engine_limits=self.limits,
         )
+
+    def _check_time(self) -> None:
+        # Checked between chunks: a chunk is bounded in rows and cells, so none takes long.
+        if time.monotonic() > self.deadline:
+            raise FormatError(
+                f"scoring took longer than {self.limits.max_seconds:g} s (MAX_SCORING_SECONDS)",
+                limit_seconds=self.limits.max_seconds,
+            )
 
     def _first_pass(self) -> TableChecks | None:
         table = self._open()
@@ -100,6 +130,7 @@ class _Run:
                 else None
             )
             for chunk in table.chunks():
+                self._check_time()
                 self.rows += len(chunk)
                 if checks is not None:
                     checks.consume(chunk)
@@ -113,6 +144,7 @@ class _Run:
         table = self._open()
         try:
             for chunk in table.chunks():
+                self._check_time()
                 checks.confirm(chunk, pending)
         finally:
             table.close()

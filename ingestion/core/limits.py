@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from ingestion.core.errors import FormatError
+
 MIB = 1024 * 1024
 
-# Rows handed to the checks at a time; peak memory follows this, not the file size.
+# Rows handed to the checks at a time; peak memory follows this, not the file size. A wide
+# table gets fewer rows a chunk, so that a chunk never holds more than MAX_CHUNK_CELLS cells.
 DEFAULT_CHUNK_ROWS = 131_072
+MAX_CHUNK_CELLS = 1_048_576
 # Bytes pyarrow parses per block (it reads a few blocks ahead), and bytes the line scanner reads
 # at a time; a row longer than a block is a format failure.
 BLOCK_BYTES = 2 * MIB
@@ -27,13 +33,13 @@ SNIFF_LINES = 100
 MAX_CONTROL_SHARE = 0.01
 
 # Zip-bomb guards, checked from the archive directory before anything is decompressed.
-MAX_ZIP_UNCOMPRESSED_BYTES = 2048 * MIB
 MAX_SHARED_STRINGS_BYTES = 256 * MIB
 MAX_ZIP_RATIO = 200
 ZIP_RATIO_FLOOR_BYTES = 16 * MIB
 MAX_ZIP_MEMBERS = 10_000
 # The same idea for gzip, which has no trustworthy directory: checked while decompressing.
-MAX_GZIP_RATIO = 1000
+# Real delimited text rarely compresses 20x; past the first 64 MiB, 100x is a bomb.
+MAX_GZIP_RATIO = 100
 GZIP_RATIO_FLOOR_BYTES = 64 * MIB
 # calamine reads a whole worksheet into a dense grid of 32-byte cells. A .xlsx/.xlsm sheet part
 # declaring more uncompressed bytes than this, or whose grid could hold more cells, is streamed
@@ -44,3 +50,40 @@ MAX_GRID_SHEET_BYTES = 96 * MIB
 MAX_GRID_CELLS = 3_000_000
 # An .ods run of equal non-empty cells or rows longer than this is refused (calamine expands it).
 MAX_ODS_REPEAT = 65_536
+
+# Defaults of the limits a deployment tunes (settings MAX_COLUMNS, MAX_DECOMPRESSED_MB and
+# MAX_SCORING_SECONDS hand them to the engine as `EngineLimits`).
+DEFAULT_MAX_COLUMNS = 5_000
+DEFAULT_MAX_DECOMPRESSED_BYTES = 4096 * MIB
+DEFAULT_MAX_SECONDS = 600.0
+
+
+@dataclass(frozen=True)
+class EngineLimits:
+    """What one reading of one file may cost; going past any of them fails format_parsing.
+
+    `max_columns` bounds the header (wide files cost memory per column), `max_decompressed_bytes`
+    the text a gzip stream or a workbook expands to, `max_seconds` the wall-clock time of the
+    whole scoring. Messages name the setting that tunes each one.
+    """
+
+    max_columns: int = DEFAULT_MAX_COLUMNS
+    max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES
+    max_seconds: float = DEFAULT_MAX_SECONDS
+
+    def check_width(self, columns: int) -> None:
+        """Refuse a header wider than `max_columns`: every column costs memory in every chunk."""
+        if columns > self.max_columns:
+            raise FormatError(
+                f"the header has {columns:,} columns, over the limit of {self.max_columns:,} "
+                "(MAX_COLUMNS)",
+                columns=columns,
+                limit=self.max_columns,
+            )
+
+    def chunk_rows(self, requested: int, columns: int) -> int:
+        """Rows per chunk for a table `columns` wide: at most `requested`, at least one."""
+        return max(1, min(requested, MAX_CHUNK_CELLS // max(columns, 1)))
+
+
+DEFAULT_LIMITS = EngineLimits()

@@ -35,6 +35,7 @@ from ingestion.pipeline.listeners import announce
 from ingestion.pipeline.resolver import resolve_monitoring_file
 from ingestion.pipeline.results import IngestionResult, recorded_result
 from ingestion.pipeline.statuses import FINAL_STATUSES, Status
+from ingestion.scoring_limits import engine_limits
 from schemas.definition import DefinitionError, SchemaDefinition, parse_definition
 
 logger = logging.getLogger(__name__)
@@ -186,7 +187,7 @@ def _score_object(info: s3.ObjectInfo, definition: SchemaDefinition | None) -> Q
     with tempfile.TemporaryDirectory(prefix="efm-") as folder:
         path = Path(folder) / basename
         s3.download_object(info, path)
-        return score_file(path, definition, name_hint=info.key)
+        return score_file(path, definition, name_hint=info.key, engine_limits=engine_limits())
 
 
 def _persist(

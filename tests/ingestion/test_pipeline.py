@@ -233,3 +233,12 @@ def test_the_monitoring_file_is_marked_present_again(watched):
 
 def _must_not_be_called(*args, **kwargs):
     raise AssertionError("this step must not run")
+
+
+def test_the_scoring_limits_come_from_the_settings(watched, settings):
+    settings.MAX_COLUMNS = 2
+    put_object(KEY, CLEAN_CSV)
+    result = process_s3_file(bucket=BUCKET, key=KEY)
+    assert (result.status, result.score) == ("processed", 65)
+    error = MonitoringFileDataQuality.objects.get().metrics["format_parsing"]["error"]
+    assert error.endswith("over the limit of 2 (MAX_COLUMNS)")

@@ -30,18 +30,27 @@ class ByteStream(Protocol):
     ) -> None: ...
 
 
-def open_bytes(path: Path, compression: str | None) -> ByteStream:
-    """Open the file's (decompressed) bytes for reading."""
+def open_bytes(
+    path: Path, compression: str | None, *, max_bytes: int = limits.DEFAULT_MAX_DECOMPRESSED_BYTES
+) -> ByteStream:
+    """Open the file's (decompressed) bytes for reading; gzip may expand to `max_bytes`."""
     if compression == "gzip":
-        return GuardedGzip(path)
+        return GuardedGzip(path, max_bytes=max_bytes)
     return path.open("rb")
 
 
 class GuardedGzip:
-    """gzip decompression that refuses bombs and turns every gzip error into a FormatError."""
+    """gzip decompression that refuses bombs and turns every gzip error into a FormatError.
 
-    def __init__(self, path: Path) -> None:
-        self._compressed = max(path.stat().st_size, 1)
+    gzip has no trustworthy directory, so the bytes are counted as they are produced: past
+    `max_bytes` in all, or past MAX_GZIP_RATIO times the compressed size once the first
+    GZIP_RATIO_FLOOR_BYTES are out, reading stops with a format failure.
+    """
+
+    def __init__(self, path: Path, *, max_bytes: int = limits.DEFAULT_MAX_DECOMPRESSED_BYTES):
+        compressed = max(path.stat().st_size, 1)
+        self._ratio_ceiling = max(limits.GZIP_RATIO_FLOOR_BYTES, limits.MAX_GZIP_RATIO * compressed)
+        self._max_bytes = max_bytes
         self._raw = path.open("rb")
         self._gzip = gzip.GzipFile(fileobj=self._raw, mode="rb")
         self._produced = 0
@@ -52,10 +61,17 @@ class GuardedGzip:
         except (OSError, EOFError, zlib.error) as error:
             raise FormatError(f"corrupt gzip stream: {error}", compression="gzip") from None
         self._produced += len(data)
-        ceiling = max(limits.GZIP_RATIO_FLOOR_BYTES, limits.MAX_GZIP_RATIO * self._compressed)
-        if self._produced > ceiling:
+        if self._produced > self._max_bytes:
             raise FormatError(
-                f"gzip stream expands more than {limits.MAX_GZIP_RATIO}x (possible zip bomb)",
+                f"the gzip stream expands past {self._max_bytes // limits.MIB:,} MiB "
+                "(MAX_DECOMPRESSED_MB)",
+                compression="gzip",
+                limit_bytes=self._max_bytes,
+            )
+        if self._produced > self._ratio_ceiling:
+            raise FormatError(
+                f"gzip stream expands more than {limits.MAX_GZIP_RATIO}x past the first "
+                f"{limits.GZIP_RATIO_FLOOR_BYTES // limits.MIB} MiB (possible zip bomb)",
                 compression="gzip",
             )
         return data

@@ -49,7 +49,7 @@ REFERENCE_LETTERS = 3
 REFERENCE_DIGITS = 7
 
 
-def check_zip_bomb(path: Path) -> None:
+def check_zip_bomb(path: Path, max_bytes: int = limits.DEFAULT_MAX_DECOMPRESSED_BYTES) -> None:
     """Refuse a workbook whose declared sizes would blow up memory or time; read nothing else."""
     try:
         with zipfile.ZipFile(path) as archive:
@@ -59,11 +59,12 @@ def check_zip_bomb(path: Path) -> None:
     if len(members) > limits.MAX_ZIP_MEMBERS:
         raise FormatError(f"corrupt workbook: {len(members)} archive members")
     total = sum(member.file_size for member in members)
-    if total > limits.MAX_ZIP_UNCOMPRESSED_BYTES:
+    if total > max_bytes:
         raise FormatError(
-            f"workbook declares {total} bytes uncompressed, over the "
-            f"{limits.MAX_ZIP_UNCOMPRESSED_BYTES} limit (possible zip bomb)",
+            f"workbook declares {total:,} bytes uncompressed, over the limit of "
+            f"{max_bytes // limits.MIB:,} MiB (MAX_DECOMPRESSED_MB; possible zip bomb)",
             uncompressed_bytes=total,
+            limit_bytes=max_bytes,
         )
     for member in members:
         if member.filename.endswith("sharedStrings.xml") and (

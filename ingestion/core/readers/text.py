@@ -73,6 +73,7 @@ def sniff_layout(
     declared_encoding: str | None,
     declared_delimiter: str | None,
     name_hint: str,
+    engine_limits: limits.EngineLimits = limits.DEFAULT_LIMITS,
 ) -> TextLayout:
     """Read the head of the text and decide how to parse it; raise FormatError if it is no text."""
     with open_bytes(path, compression) as source:
@@ -92,6 +93,7 @@ def sniff_layout(
         raise FormatError("the header row is longer than the sniffed head of the file")
     delimiter = declared_delimiter or sniff_delimiter(sample, name_hint)
     header = _first_record(sample, delimiter)
+    engine_limits.check_width(len(header))
     return TextLayout(bom, encoding, delimiter, len(header), compression)
 
 
@@ -162,15 +164,22 @@ def _reject_binary_bytes(raw: bytes) -> None:
 class TextTable:
     """An opened delimited-text table; `info` is known once the header has been read."""
 
-    def __init__(self, path: Path, layout: TextLayout, chunk_rows: int) -> None:
+    def __init__(
+        self,
+        path: Path,
+        layout: TextLayout,
+        chunk_rows: int,
+        engine_limits: limits.EngineLimits = limits.DEFAULT_LIMITS,
+    ) -> None:
         self.info = TableInfo(format=layout.format())
         self._path = path
         self._layout = layout
-        self._chunk_rows = chunk_rows
+        self._chunk_rows = engine_limits.chunk_rows(chunk_rows, layout.fields)
+        self._max_bytes = engine_limits.max_decompressed_bytes
         self._order = RecordOrder()
         self._lines = LineTracker()
         self._scanner = LineScanner(
-            open_bytes(path, layout.compression),
+            open_bytes(path, layout.compression, max_bytes=self._max_bytes),
             skip=0 if layout.transcode else len(layout.bom),
             encoding=layout.transcode,
         )
@@ -372,10 +381,10 @@ class TextTable:
             return error
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         if "UTF8" in message and self._layout.transcode is None:
-            line = first_invalid_line(self._path, self._layout)
+            line = first_invalid_line(self._path, self._layout, self._max_bytes)
             return FormatError(f"text is not valid utf-8 (line {line})", line=line)
         if isinstance(error, UnicodeDecodeError):
-            line = first_invalid_line(self._path, self._layout)
+            line = first_invalid_line(self._path, self._layout, self._max_bytes)
             encoding = self._layout.encoding
             return FormatError(f"text is not valid {encoding} (line {line})", line=line)
         if "straddling" in message or "block" in message.lower():
@@ -385,10 +394,10 @@ class TextTable:
         return FormatError(f"the text cannot be parsed as a table: {message}")
 
 
-def first_invalid_line(path: Path, layout: TextLayout) -> int:
+def first_invalid_line(path: Path, layout: TextLayout, max_bytes: int) -> int:
     """Return the line of the first undecodable byte, reading the text once more."""
     scanner = LineScanner(
-        open_bytes(path, layout.compression),
+        open_bytes(path, layout.compression, max_bytes=max_bytes),
         skip=len(layout.bom) if layout.transcode is None else 0,
         encoding=layout.transcode or "utf-8",
     )

@@ -65,9 +65,15 @@ class WorkbookTable:
     """An opened worksheet; `info` is known once the header row has been read."""
 
     def __init__(
-        self, path: Path, kind: str, definition: SchemaDefinition | None, chunk_rows: int
+        self,
+        path: Path,
+        kind: str,
+        definition: SchemaDefinition | None,
+        chunk_rows: int,
+        engine_limits: limits.EngineLimits = limits.DEFAULT_LIMITS,
     ) -> None:
         self._chunk_rows = chunk_rows
+        self._limits = engine_limits
         self._definition = definition
         self._closers: list[Callable[[], None]] = []
         self._grid: GridRows | None = None
@@ -77,7 +83,7 @@ class WorkbookTable:
             sheet_name, rows = _open_xls(path, definition, self._closers)
             self._rows = iter(rows)
         else:
-            check_zip_bomb(path)
+            check_zip_bomb(path, engine_limits.max_decompressed_bytes)
             if kind in GRID_ONLY_KINDS:
                 self._grid = _open_package(path, kind, wanted)
                 sheet_name = self._grid.title
@@ -134,6 +140,8 @@ class WorkbookTable:
         names = [as_text(cell) or "" for cell in cells]
         while names and not names[-1].strip():
             names.pop()
+        self._limits.check_width(len(names))
+        self._chunk_rows = self._limits.chunk_rows(self._chunk_rows, len(names))
         self.info.header = tuple(name.strip().strip("\ufeff").strip() for name in names)
         self._kinds = [self._kind(name) for name in self.info.header]
 
