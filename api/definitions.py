@@ -20,7 +20,9 @@ from ingestion import authoring, correlation
 
 router = Router(tags=["definitions"])
 
-Sample = Annotated[UploadedFile, File(description="The file, sent as a multipart part.")]
+Sample = Annotated[
+    UploadedFile, File(description="The file, sent as one multipart part named `file`.")
+]
 Sheet = Annotated[
     str | None,
     Form(description="The workbook sheet to read (default: the first).", example="May"),
@@ -57,7 +59,9 @@ def _example(example: dict) -> dict:
     openapi_extra=_example(DRAFT_EXAMPLE),
 )
 def draft_definition(request, file: Sample, sheet: Sheet = None, sample_rows: SampleRows = None):
-    draft = authoring.draft_upload(file, sheet=sheet or None, sample_rows=sample_rows)
+    draft = authoring.draft_upload(
+        one_file(request, file), sheet=sheet or None, sample_rows=sample_rows
+    )
     return {**draft.as_dict(), "correlation_id": correlation.current_id()}
 
 
@@ -79,5 +83,15 @@ def validate(
     definition_id: DefinitionId = None,
     definition: InlineDefinition = None,
 ):
-    report = authoring.validate_upload(file, definition_id=definition_id, definition=definition)
+    report = authoring.validate_upload(
+        one_file(request, file), definition_id=definition_id, definition=definition
+    )
     return {**report.as_dict(), "correlation_id": correlation.current_id()}
+
+
+def one_file(request, file: UploadedFile) -> UploadedFile:
+    """The request's one `file` part: several would leave which one was scored to chance."""
+    parts = len(request.FILES.getlist("file"))
+    if parts > 1:
+        raise authoring.InvalidUpload(f"send one file part named `file`, not {parts}")
+    return file

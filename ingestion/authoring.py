@@ -57,6 +57,12 @@ class DefinitionNotFound(IngestionError):
     status_code = 404
 
 
+class InvalidUpload(IngestionError):
+    """The multipart body holds no file, an empty one, or more than one."""
+
+    status_code = 422
+
+
 class UnreadableSample(IngestionError):
     """The sample cannot be read as a table, so no definition can be drafted from it."""
 
@@ -181,6 +187,8 @@ def on_disk(upload: UploadedFile) -> Iterator[Path]:
     """Yield the path of the upload's temporary file (an in-memory upload is written to one)."""
     if upload.size is not None and upload.size > max_upload_bytes():
         raise too_large()
+    if upload.size == 0:
+        raise InvalidUpload("the uploaded file is empty")
     if hasattr(upload, "temporary_file_path"):
         yield Path(upload.temporary_file_path())
         return

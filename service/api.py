@@ -5,8 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
+from django.conf import settings
+from django.core.exceptions import (
+    ImproperlyConfigured,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.db import InterfaceError, OperationalError
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 
 from api.definitions import router as definitions_router
@@ -63,6 +70,21 @@ def ingestion_error(request, exc: IngestionError):
     if exc.status_code >= 500:
         logger.warning("request failed", extra={"error": exc.message, **exc.extra})
     return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def body_too_large(request, exc: RequestDataTooBig):
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    detail = f"the request body is larger than {limit // 1024:,} KiB"
+    return api.create_response(request, {"detail": detail}, status=413)
+
+
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(TooManyFieldsSent)
+@api.exception_handler(TooManyFilesSent)
+def unreadable_form(request, exc: Exception):
+    detail = f"the multipart body cannot be read: {exc}" if str(exc) else "the body cannot be read"
+    return api.create_response(request, {"detail": detail}, status=400)
 
 
 @api.exception_handler(OperationalError)

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so every line logged while answering carries the request's correlation id.
     "service.middleware.RequestIdMiddleware",
+    # Next, so that it sees every error answer, Django's own included, and makes it JSON.
+    "service.json_errors.JsonErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves /static/ (the Swagger UI of /api/docs) from the process itself, DEBUG off included.
     "whitenoise.middleware.WhiteNoiseMiddleware",
