@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ingestion.core import score_file
-from tests.core.conftest import column, definition, write_table
+from schemas.definition import DefinitionError
+from tests.core.conftest import column, definition, write_csv, write_table
 
 STATIONS = definition(
     column("id", "integer", required=True, unique=True),
@@ -241,3 +242,15 @@ def test_a_padded_null_value_is_null_whatever_the_column_and_its_neighbours(tmp_
     report = score("csv", tmp_path, [[" NA "], [other]], spec, header=["n"])
     assert report.deductions == {"completeness": 20}, report.metrics
     assert report.metrics["completeness"]["null_counts"] == {"n": 1}
+
+
+def test_year_zero_is_no_date_as_it_is_no_bound(tmp_path):
+    path = write_csv(
+        tmp_path,
+        [["d", "t"], ["0000-01-01", "0000-01-01T00:00"], ["0001-01-01", "0001-01-01T00:00Z"]],
+    )
+    spec = definition(column("d", "date"), column("t", "datetime"))
+    report = score_file(path, spec)
+    assert report.metrics["bounds_range"]["violations"] == {"d": {"type": 1}, "t": {"type": 1}}
+    with pytest.raises(DefinitionError, match="min must be a date"):
+        definition(column("d", "date", min="0000-01-01"))

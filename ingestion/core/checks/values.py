@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from typing import TypeVar
 
@@ -40,6 +40,11 @@ from schemas.definition import (
 EPOCH_DATE = date(1970, 1, 1)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MICROS = 1_000_000
+# The first day of Python's calendar, in the unit of each type's typed values.
+EARLIEST = {
+    "date": (date.min - EPOCH_DATE).days,
+    "datetime": int((datetime.min.replace(tzinfo=timezone.utc) - EPOCH).total_seconds()) * MICROS,
+}
 # Below this many values a failing cast is retried value by value instead of halved again.
 CAST_LEAF = 32
 PLACEHOLDERS = {"integer": "0", "number": "0", "date": "1970-01-01", "datetime": "1970-01-01T00:00"}
@@ -77,14 +82,22 @@ def read_column(raw: pa.Array, column: ColumnDefinition, null_set: pa.Array) -> 
     if column.type in FAST_PARSERS:
         fast = _read_fast(raw, column.type, null_set)
         if fast is not None:
-            return fast
+            return _within_calendar(column.type, fast)
     trimmed = pc.utf8_trim_whitespace(raw)
     null = _nulls(raw, trimmed, null_set)
     present = ~null
     if column.type == "string":
         return ColumnValues(raw, trimmed, null, present, None)
     valid, typed = PARSERS[column.type](trimmed, present)
-    return ColumnValues(raw, trimmed, null, valid & present, typed)
+    return _within_calendar(column.type, ColumnValues(raw, trimmed, null, valid & present, typed))
+
+
+def _within_calendar(kind: str, values: ColumnValues) -> ColumnValues:
+    """Refuse dates before 0001-01-01: pyarrow reads year 0, Python (and so every bound) cannot."""
+    earliest = EARLIEST.get(kind)
+    if earliest is None or values.typed is None:
+        return values
+    return replace(values, valid=values.valid & (values.typed >= earliest))
 
 
 def _nulls(raw: pa.Array, values: pa.Array, null_set: pa.Array) -> Mask:
