@@ -22,6 +22,7 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "ingestion.telemetry": ((), ()),
     "ingestion.periods": ((), ()),
     "ingestion.correlation": ((), ()),
+    "ingestion.scoring_limits": (("ingestion.core",), ()),
     "ingestion.system_checks": ((), ()),
     "ingestion.pipeline": (
         (
@@ -32,6 +33,7 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "ingestion.errors",
             "ingestion.aws",
             "ingestion.telemetry",
+            "ingestion.scoring_limits",
         ),
         (),
     ),
@@ -63,6 +65,7 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "ingestion.models",
             "ingestion.errors",
             "ingestion.pipeline.services",
+            "ingestion.scoring_limits",
         ),
         (),
     ),
