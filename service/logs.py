@@ -40,7 +40,7 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             entry["exc_info"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str, ensure_ascii=False)
+        return encodable(json.dumps(entry, default=str, ensure_ascii=False))
 
 
 class TextFormatter(logging.Formatter):
@@ -52,4 +52,13 @@ class TextFormatter(logging.Formatter):
             line = f"{line} [{context}]"
         if record.exc_info:
             line = f"{line}\n{self.formatException(record.exc_info)}"
-        return line
+        return encodable(line)
+
+
+def encodable(line: str) -> str:
+    """The line with what UTF-8 cannot encode (a lone surrogate from a hostile event) escaped."""
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return line.encode("utf-8", "backslashreplace").decode("utf-8")
+    return line

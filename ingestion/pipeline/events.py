@@ -15,6 +15,7 @@ into `InvalidEvent`, so no pydantic error dump ever reaches a caller.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Mapping
@@ -41,6 +42,8 @@ from ingestion.errors import InvalidEvent
 
 EventKind = Literal["direct", "s3", "sns", "eventbridge", "test"]
 _PREVIEW_CHARS = 200
+# S3 refuses longer keys, so a longer one names no object.
+MAX_KEY_BYTES = 1024
 _FRACTION = re.compile(r"\.(\d+)")
 _COMPACT_ZONE = re.compile(r"([+-]\d{2})(\d{2})$")
 # The two kinds of refusal a check raises: a problem worded after the field's location
@@ -96,6 +99,25 @@ def event_body_json_schema(ref_template: str = "#/$defs/{model}") -> dict[str, A
     return _EVENT_BODY.json_schema(ref_template=ref_template, schema_generator=WithoutFieldTitles)
 
 
+def object_name_problem(bucket: str, key: str) -> str | None:
+    """Why no S3 object can have this bucket and key, or None.
+
+    Text from an event reaches PostgreSQL, logs, Slack and S3: a NUL byte (which PostgreSQL text
+    cannot hold), a lone surrogate (which is no UTF-8) or a key longer than S3's 1,024 bytes
+    names nothing this service could read or record.
+    """
+    for what, text in (("bucket", bucket), ("key", key)):
+        if "\x00" in text:
+            return f"the {what} contains a NUL character"
+        try:
+            size = len(text.encode("utf-8"))
+        except UnicodeEncodeError:
+            return f"the {what} is not valid Unicode (it holds a lone surrogate)"
+        if what == "key" and size > MAX_KEY_BYTES:
+            return f"the key is {size:,} bytes long, over S3's {MAX_KEY_BYTES:,}"
+    return None
+
+
 def body_preview(body: bytes | str) -> str:
     """Return the start of a body for a log line about a message that could not be parsed."""
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
@@ -103,8 +125,15 @@ def body_preview(body: bytes | str) -> str:
 
 
 def _load_json(raw: bytes | str, *, what: str = "the body") -> Any:
+    # Some emitters (and editors) write a UTF-8 byte-order mark before the JSON.
+    if isinstance(raw, bytes):
+        raw = raw.removeprefix(codecs.BOM_UTF8)
+    elif isinstance(raw, str):
+        raw = raw.removeprefix("\ufeff")
     try:
         return json.loads(raw)
+    except RecursionError:
+        raise InvalidEvent(f"{what} is nested too deeply to be an event") from None
     except (ValueError, TypeError) as exc:
         raise InvalidEvent(f"{what} is not valid JSON: {exc}") from None
 
@@ -372,6 +401,9 @@ class SnsEnvelope(_Form):
 
     def parsed(self) -> ParsedEvent:
         inner = parse_event(self.message)
+        if inner.kind == "sns":
+            # S3 -> SNS -> SQS wraps once; a second envelope is no delivery S3 makes.
+            raise InvalidEvent("the SNS Message is itself an SNS envelope, which is not accepted")
         return inner if inner.kind == "test" else ParsedEvent("sns", inner.records)
 
 
@@ -431,13 +463,14 @@ class EventBridgeEvent(_Form):
     def parsed(self) -> ParsedEvent:
         key = self.detail.object.key
         decoded = unquote_plus(key)
+        usable = decoded != key and object_name_problem(self.detail.bucket.name, decoded) is None
         record = ObjectEvent(
             bucket=self.detail.bucket.name,
             key=key,
             created=self.detail_type == "Object Created",
             event_name=self.detail_type,
             event_time=self.time,
-            alternate_key=decoded if decoded != key else None,
+            alternate_key=decoded if usable else None,
         )
         return ParsedEvent("eventbridge", (record,))
 

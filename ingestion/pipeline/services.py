@@ -30,7 +30,7 @@ from ingestion.core import QualityReport, score_file, unreadable_report
 from ingestion.errors import SourceUnavailable
 from ingestion.models import MonitoringFile, MonitoringFileDataQuality, MonitoringFileRun
 from ingestion.pipeline import s3
-from ingestion.pipeline.events import ObjectEvent, ParsedEvent
+from ingestion.pipeline.events import ObjectEvent, ParsedEvent, object_name_problem
 from ingestion.pipeline.listeners import announce
 from ingestion.pipeline.resolver import resolve_monitoring_file
 from ingestion.pipeline.results import IngestionResult, recorded_result
@@ -94,6 +94,8 @@ def process_s3_file(
 def _run_pipeline(
     bucket: str, key: str, event_time: datetime | None, force: bool
 ) -> IngestionResult:
+    if problem := object_name_problem(bucket, key):
+        return _result(bucket, key, "rejected", detail=f"{problem}: no object can be read")
     if settings.ALLOWED_BUCKETS and bucket not in settings.ALLOWED_BUCKETS:
         return _result(bucket, key, "rejected", detail="bucket is not in ALLOWED_BUCKETS")
     resolution = resolve_monitoring_file(bucket, key)
@@ -298,6 +300,9 @@ def _log_outcome(
     }
     if result is None:
         logger.warning("object not handled; it will be retried", extra=context)
+    elif status == "rejected":
+        # Something is wrong with the event or the definition, not with the file: say what.
+        logger.warning("object rejected", extra={**context, "detail": result.detail})
     else:
         logger.info("object %s", status, extra=context)
     failed = list((result.deductions or {}).keys()) if result and status == "processed" else []

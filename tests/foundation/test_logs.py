@@ -50,3 +50,11 @@ def test_text_lines_carry_the_bound_correlation_id_first_in_the_context():
 def test_lines_outside_any_unit_of_work_have_no_correlation_id():
     assert "correlation_id" not in json.loads(JsonFormatter().format(make_record()))
     assert "correlation_id" not in TextFormatter().format(make_record())
+
+
+def test_a_lone_surrogate_in_a_log_line_is_escaped_not_fatal():
+    record = make_record(key="acme/\ud800.csv")
+    for formatter in (JsonFormatter(), TextFormatter()):
+        line = formatter.format(record)
+        assert "\\ud800" in line
+        line.encode("utf-8")
