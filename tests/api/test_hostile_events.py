@@ -8,7 +8,6 @@ import pytest
 
 from ingestion.models import MonitoringFileDataQuality, MonitoringFileRun
 from tests.builders import (
-    BUCKET,
     make_definition,
     make_monitoring_file,
     put_object,
@@ -54,7 +53,7 @@ def nothing_written() -> bool:
 def test_a_key_no_object_can_have_is_rejected_and_nothing_is_written(
     client, watched, raw_key, problem
 ):
-    response = post(client, '{"bucket": "agency-drops", "key": %s}' % raw_key)
+    response = post(client, '{"bucket": "agency-drops", "key": ' + raw_key + "}")
     assert response.status_code == 200
     [result] = response.json()["results"]
     assert (result["status"], result["detail"]) == ("rejected", f"{problem}: no object can be read")
