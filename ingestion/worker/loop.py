@@ -37,7 +37,7 @@ from ingestion.worker.flow import (
     Backoff,
     VisibilityHeartbeat,
 )
-from ingestion.worker.handlers import Handler, Verdict
+from ingestion.worker.handlers import Handler, Outcome, Verdict
 from ingestion.worker.sqs import Message, QueueUnavailable
 
 logger = logging.getLogger(__name__)
@@ -123,13 +123,17 @@ class Worker:
             },
         )
         pool = self._pool()
+        ended = "queue empty"
         try:
             self._loop(pool)
+        except BaseException as exc:
+            ended = f"failed: {type(exc).__name__}"
+            raise
         finally:
             if pool is not None:
                 pool.shutdown(wait=True)
             self._heartbeat.close()
-            self._log_summary("worker stopped", reason=self.stop_reason or "queue empty")
+            self._log_summary("worker stopped", reason=self.stop_reason or ended)
         return self.summary
 
     def _loop(self, pool: ThreadPoolExecutor | None) -> None:
@@ -215,46 +219,70 @@ class Worker:
         self.summary.add(received=len(batch))
         self._heartbeat.hold(batch, received_at)
         pending = collections.deque(batch)
+        outcomes: list[Outcome] = []
         if pool is None:
-            self._drain(pending)
+            self._drain(pending, outcomes)
         else:
             lanes = min(self.options.concurrency, len(batch))
-            futures = [pool.submit(self._lane, pending) for _ in range(lanes)]
+            futures = [pool.submit(self._lane, pending, outcomes) for _ in range(lanes)]
             wait(futures)
             for future in futures:
                 future.result()  # a bug in a lane surfaces here, not silently
         if pending:
             self._release(list(pending))
+        self._pace(outcomes)
 
-    def _drain(self, pending: collections.deque[Message]) -> None:
+    def _pace(self, outcomes: list[Outcome]) -> None:
+        """Back off before the next receive only when nothing of the batch could be done.
+
+        A message left for redelivery waits on its own (SQS hides it until its visibility
+        timeout ends); the messages beside it are handled at once. Only a batch in which every
+        message failed looks like an outage of S3, the database or the service.
+        """
+        if not outcomes:
+            return
+        if all(outcome == "retry" for outcome in outcomes):
+            self.backoff.failed()
+        else:
+            self.backoff.succeeded()
+
+    def _drain(self, pending: collections.deque[Message], outcomes: list[Outcome]) -> None:
         """Handle messages one by one until none is left or a stop is requested."""
-        while self.backoff.wait(self.stop_event):
+        while not self.stop_event.is_set():
             try:
                 message = pending.popleft()
             except IndexError:
                 return
-            self._handle(message)
+            outcomes.append(self._handle(message))
 
-    def _lane(self, pending: collections.deque[Message]) -> None:
+    def _lane(self, pending: collections.deque[Message], outcomes: list[Outcome]) -> None:
         """Drain from a pool thread, then close the database connection that thread opened."""
         try:
-            self._drain(pending)
+            self._drain(pending, outcomes)
         finally:
             connections.close_all()
 
-    def _handle(self, message: Message) -> None:
+    def _handle(self, message: Message) -> Outcome:
         # Bound here, in the thread that handles the message: a pool thread carries its own id.
         with correlation.bound(message.message_id):
             started = time.monotonic()
             event, verdict = self._decide(message)
             self._settle(message, verdict)
             self._record(message, event, verdict, time.monotonic() - started)
+        return verdict.outcome
 
     def _decide(self, message: Message) -> tuple[ParsedEvent | None, Verdict]:
         try:
             event = parse_event(message.body)
         except InvalidEvent as exc:
             return None, Verdict("poison", detail=exc.message)
+        except Exception as exc:
+            # The parser words every refusal; anything else it raises is still about the body,
+            # and nothing a message holds may stop the worker or come back forever.
+            logger.exception("the message body broke the parser", extra={"id": message.message_id})
+            return None, Verdict(
+                "poison", detail=f"the body cannot be parsed ({type(exc).__name__})"
+            )
         if event.kind == "test":
             return event, Verdict("handled", detail="s3:TestEvent acknowledged")
         try:
@@ -269,10 +297,7 @@ class Worker:
         assert self._heartbeat is not None
         self._heartbeat.drop(message)
         if verdict.outcome == "retry":
-            self.backoff.failed()
             return
-        if verdict.outcome == "handled":
-            self.backoff.succeeded()
         try:
             failed = sqs.delete(self.options.queue_url, [message])
         except QueueUnavailable as exc:
@@ -309,7 +334,8 @@ class Worker:
             "outcome": verdict.outcome,
             "kind": event.kind if event else None,
             "records": len(event.records) if event else 0,
-            "statuses": list(verdict.statuses),
+            # Counts, not the list: a message may name a thousand objects.
+            "statuses": dict(collections.Counter(verdict.statuses)),
             "duration_ms": round(duration * 1000, 1),
         }
         if verdict.outcome == "handled":

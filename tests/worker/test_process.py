@@ -183,7 +183,7 @@ def test_sigterm_during_a_slow_message_finishes_and_deletes_it_releases_the_rest
 
     assert code == 0, worker.output()
     [handled] = worker.logs("message handled")
-    assert (handled["message_id"], handled["statuses"]) == (in_hand["MessageId"], ["processed"])
+    assert (handled["message_id"], handled["statuses"]) == (in_hand["MessageId"], {"processed": 1})
     assert worker.logs("worker stopped")[0]["reason"] == "SIGTERM"
     assert worker.logs("worker stopped")[0]["released"] == 1
     assert MonitoringFileRun.objects.count() == 1
