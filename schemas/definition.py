@@ -20,6 +20,7 @@ validation engine, which runs them as RE2 patterns through pyarrow:
 from __future__ import annotations
 
 import codecs
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -66,6 +67,9 @@ DATETIME_SPELLING = DATE_SPELLING + "[T ]" + TIME_SPELLING + ZONE_SPELLING + "?"
 BOOLEAN_TRUE: frozenset[str] = frozenset({"true", "t", "yes", "y", "1"})
 BOOLEAN_FALSE: frozenset[str] = frozenset({"false", "f", "no", "n", "0"})
 
+NOT_FILE_ENCODINGS = frozenset(
+    {"idna", "punycode", "unicode-escape", "raw-unicode-escape", "undefined"}
+)
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 
@@ -93,8 +97,9 @@ DOCUMENT_DESCRIPTION = (
     "What an agency file must contain. Stored in monitoring_file_schema_definition.definition "
     "and checked by the etl-file-monitoring validation engine. Some rules are checked only by "
     "the service: min must not exceed max, column names must be unique, a pattern must be an "
-    "RE2 regex (no look-around or back-references), and primary_key may only name defined "
-    "columns."
+    "RE2 regex (no look-around or back-references), primary_key may only name defined "
+    "columns, integer bounds must fit 64 bits, number bounds must be exact 64-bit floats, and "
+    "encoding must be a text encoding (not rot13, hex, zlib, idna or the like)."
 )
 
 _DATETIME_PARTS = re.compile(
@@ -412,9 +417,13 @@ class SchemaDefinition:
     @classmethod
     def _encoding_is_known(cls, encoding: str) -> str:
         try:
-            codecs.lookup(encoding)
+            codec = codecs.lookup(encoding)
         except (LookupError, ValueError):  # ValueError: a name with a NUL character
             raise refusal(f"unknown encoding {encoding!r}") from None
+        # rot13, hex, zlib and the like transform bytes, and idna or unicode_escape are text
+        # codecs of another purpose: none of them decodes a file's text.
+        if not getattr(codec, "_is_text_encoding", True) or codec.name in NOT_FILE_ENCODINGS:
+            raise refusal(f"{encoding!r} is not a text encoding a file can be written in")
         return encoding
 
     @field_validator("null_values", "primary_key", mode="wrap")
@@ -513,6 +522,7 @@ def _parse_bound(raw: Any, kind: str, key: str) -> Bound:
             raise refusal(f"{key} must be a number for a {kind} column")
         if abs(raw) == float("inf"):
             raise refusal(f"{key} must be finite")
+        _comparable_exactly(raw, kind, key)
         return raw
     if kind == "date":
         value = _parse_date(raw)
@@ -523,6 +533,33 @@ def _parse_bound(raw: Any, kind: str, key: str) -> Bound:
     if instant is None:
         raise refusal(f"{key} must be an ISO 8601 datetime such as 2020-01-01T00:00:00")
     return instant
+
+
+def _comparable_exactly(bound: int | float, kind: str, key: str) -> None:
+    """Refuse a bound the column's values cannot be compared with exactly.
+
+    Integer values are 64-bit, so a bound beyond that range would be clamped and pass values it
+    should refuse; number values are 64-bit floats, so an integer bound with more precision
+    than a float holds would be rounded.
+    """
+    if kind == "integer":
+        whole = math.ceil(bound) if key == "min" else math.floor(bound)
+        if not INT64_MIN <= whole <= INT64_MAX:
+            raise refusal(f"{key} {_shown(bound)} is beyond the 64-bit integers the column holds")
+    elif isinstance(bound, int):
+        try:
+            exact = float(bound) == bound
+        except OverflowError:
+            exact = False
+        if not exact:
+            raise refusal(
+                f"{key} {_shown(bound)} cannot be compared exactly with the column's 64-bit floats"
+            )
+
+
+def _shown(number: int | float) -> str:
+    text = repr(number)
+    return text if len(text) <= 24 else f"{text[:12]}... ({len(text)} digits)"
 
 
 def _parse_date(raw: Any) -> date | None:

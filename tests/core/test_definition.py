@@ -400,3 +400,53 @@ def test_the_generator_writes_the_schema_and_checks_it(tmp_path, monkeypatch, ca
     target.write_text("{}")
     assert generate.main(["--check"]) == 1
     assert REGENERATE in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("column", "message"),
+    [
+        (
+            {"name": "n", "type": "integer", "min": 2**70},
+            "column 'n': min 1180591620717411303424 is beyond the 64-bit integers the column holds",
+        ),
+        (
+            {"name": "n", "type": "integer", "max": -(2**64)},
+            "column 'n': max -18446744073709551616 is beyond the 64-bit integers the column holds",
+        ),
+        (
+            {"name": "n", "type": "number", "max": 2**53 + 1},
+            "column 'n': max 9007199254740993 cannot be compared exactly with the column's "
+            "64-bit floats",
+        ),
+    ],
+)
+def test_a_bound_the_column_cannot_compare_exactly_is_refused(column, message):
+    with pytest.raises(DefinitionError) as refused:
+        parse_definition({"columns": [column]})
+    assert str(refused.value) == message
+
+
+def test_bounds_at_the_edges_of_what_the_column_holds_are_kept():
+    parsed = parse_definition(
+        {
+            "columns": [
+                {"name": "i", "type": "integer", "min": -(2**63), "max": 2**63 - 1},
+                {"name": "n", "type": "number", "max": 2**53},
+            ]
+        }
+    )
+    assert (parsed.columns[0].max, parsed.columns[1].max) == (2**63 - 1, 2**53)
+
+
+@pytest.mark.parametrize("encoding", ["rot13", "hex", "zlib", "uu", "punycode", "idna"])
+def test_an_encoding_that_is_no_text_encoding_is_refused(encoding):
+    with pytest.raises(DefinitionError) as refused:
+        parse_definition({"encoding": encoding, "columns": [{"name": "a"}]})
+    assert str(refused.value) == (
+        f"definition: {encoding!r} is not a text encoding a file can be written in"
+    )
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1", "cp1252", "utf-16", "shift_jis"])
+def test_text_encodings_are_kept(encoding):
+    assert parse_definition({"encoding": encoding, "columns": [{"name": "a"}]}).encoding == encoding

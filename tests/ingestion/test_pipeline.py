@@ -242,3 +242,25 @@ def test_the_scoring_limits_come_from_the_settings(watched, settings):
     assert (result.status, result.score) == ("processed", 65)
     error = MonitoringFileDataQuality.objects.get().metrics["format_parsing"]["error"]
     assert error.endswith("over the limit of 2 (MAX_COLUMNS)")
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ({"encoding": "rot13"}, "'rot13' is not a text encoding a file can be written in"),
+        (
+            {"columns": [{"name": "id", "type": "integer", "min": 2**70}]},
+            "min 1180591620717411303424 is beyond the 64-bit integers the column holds",
+        ),
+    ],
+)
+def test_a_definition_the_engine_cannot_honour_rejects_the_object_not_the_file(
+    bucket, raw, problem
+):
+    stored = make_definition({"columns": [{"name": "id"}], **raw})
+    make_monitoring_file(schema_definition=stored)
+    put_object(KEY, CLEAN_CSV)
+    result = process_s3_file(bucket=BUCKET, key=KEY)
+    assert result.status == "rejected"
+    assert problem in result.detail
+    assert not MonitoringFileRun.objects.exists()
