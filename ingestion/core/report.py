@@ -41,7 +41,7 @@ from typing import Any
 
 from ingestion.core import limits
 from ingestion.core.checks.findings import Finding, Findings, Sample
-from ingestion.core.checks.schema import DUPLICATE, EXTRA, MISSING
+from ingestion.core.checks.schema import DUPLICATE, EXTRA, MISSING, UNNAMED
 from ingestion.core.scoring import (
     BOUNDS_RANGE,
     CATEGORIES,
@@ -64,11 +64,17 @@ COUNTED = {
 # Row categories whose counts are given per rule and whose samples name their row's first rule.
 PER_RULE = frozenset({BOUNDS_RANGE})
 # The header's lists, in metrics order, and how a summary introduces each (in summary order).
-SCHEMA_LISTS = {MISSING: "missing_columns", EXTRA: "extra_columns", DUPLICATE: "duplicate_columns"}
+SCHEMA_LISTS = {
+    MISSING: "missing_columns",
+    EXTRA: "extra_columns",
+    DUPLICATE: "duplicate_columns",
+    UNNAMED: "unnamed_columns",
+}
 SCHEMA_WORDING = {
     MISSING: ("missing required", "column"),
     DUPLICATE: ("repeated header", "name"),
     EXTRA: ("undefined", "column"),
+    UNNAMED: ("blank header cell at", "position"),
 }
 SUMMARY_COLUMNS = 3
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingestion.core.checks.schema import DUPLICATE, EXTRA, MISSING, check_header
+from ingestion.core.checks.schema import DUPLICATE, EXTRA, MISSING, UNNAMED, check_header
 from tests.core.conftest import column, definition
 
 COLUMNS = [column("id", "integer", required=True), column("station", required=True), column("note")]
@@ -52,3 +52,29 @@ def test_findings_list_missing_then_repeated_then_undefined_names():
         ("y", EXTRA, 1),
     ]
     assert {f.category for f in check.findings} == {"schema_validation"}
+
+
+def test_blank_header_cells_are_no_repeated_name():
+    assert found(check_header(SPEC, ("id", "", "station", "", ""))) == []
+
+
+def test_blank_header_cells_are_findings_by_position_in_strict_mode():
+    strict = definition(*COLUMNS, strict=True)
+    assert found(check_header(strict, ("id", "", "station", ""))) == [
+        ("2", UNNAMED, 1),
+        ("4", UNNAMED, 1),
+    ]
+
+
+def test_the_report_names_blank_header_cells_by_position(tmp_path):
+    from ingestion.core import score_file
+    from tests.core.conftest import write_xlsx
+
+    rows = [["id", None, "station", None, None, "x"], [1, None, "ST-1", None, None, "y"]]
+    path = write_xlsx(tmp_path, rows)
+    assert score_file(path, SPEC).score == 100
+    report = score_file(path, definition(*COLUMNS, strict=True))
+    assert report.metrics["schema_validation"]["unnamed_columns"] == ["2", "4", "5"]
+    assert report.metrics["summary"]["schema_validation"] == (
+        "schema_validation: undefined column x; blank header cell at positions 2, 4, 5"
+    )

@@ -127,3 +127,19 @@ def test_drafting_runs_under_the_same_limits(tmp_path):
         draft_definition(path, engine_limits=EngineLimits(max_columns=2))
     with pytest.raises(DraftError, match="drafting took longer than"):
         draft_definition(path, engine_limits=EngineLimits(max_seconds=1e-9))
+
+
+def test_a_stray_header_cell_at_xfd1_is_a_clear_format_failure(tmp_path):
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["id", "station"])
+    sheet.append([1, "ST-1"])
+    sheet["XFD1"] = "stray"
+    path = tmp_path / "stray.xlsx"
+    workbook.save(path)
+    report = score_file(path, None)
+    assert format_error(report) == (
+        "the header has 16,384 columns, over the limit of 5,000 (MAX_COLUMNS)"
+    )

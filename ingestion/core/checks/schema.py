@@ -1,8 +1,10 @@
 """schema_validation: the header against the definition, before any row is read.
 
 A required column missing from the header, a name the header repeats, and (in strict mode) a
-name the definition does not know are each a finding; the first copy of a repeated name is the
-one checked. The columns found are handed on to the row checks.
+name the definition does not know or a blank header cell are each a finding; the first copy of a
+repeated name is the one checked. Blank header cells are not names: they never repeat one, and
+outside strict mode they are columns the definition says nothing about. The columns found are
+handed on to the row checks.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from schemas.definition import ColumnDefinition, SchemaDefinition
 MISSING = "missing_column"
 DUPLICATE = "duplicate_column"
 EXTRA = "extra_column"
+UNNAMED = "unnamed_column"
 # A column of the definition found in the header, with its position there.
 Placed = tuple[ColumnDefinition, int]
 
@@ -31,14 +34,17 @@ class HeaderCheck:
 
 def check_header(definition: SchemaDefinition, header: tuple[str, ...]) -> HeaderCheck:
     """Compare the (trimmed) header with the definition; the first copy of a name counts."""
-    counts = Counter(header)
+    counts = Counter(name for name in header if name)
     defined = set(definition.names)
     first_index: dict[str, int] = {}
     for index, name in enumerate(header):
-        first_index.setdefault(name, index)
+        if name:
+            first_index.setdefault(name, index)
     missing = [c.name for c in definition.columns if c.required and c.name not in counts]
     repeated = [name for name in first_index if counts[name] > 1]
     extra = [name for name in first_index if name not in defined] if definition.strict else []
+    # Positions as a person counts them (the first column is 1).
+    unnamed = [str(index + 1) for index, name in enumerate(header) if not name]
     return HeaderCheck(
         findings=(
             *(_finding(name, MISSING, 1, "missing required column") for name in missing),
@@ -47,6 +53,10 @@ def check_header(definition: SchemaDefinition, header: tuple[str, ...]) -> Heade
                 for name in repeated
             ),
             *(_finding(name, EXTRA, 1, "undefined column") for name in extra),
+            *(
+                _finding(position, UNNAMED, 1, "blank header cell")
+                for position in (unnamed if definition.strict else ())
+            ),
         ),
         present=tuple(
             (column, first_index[column.name])
