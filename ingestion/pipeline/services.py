@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from ingestion import telemetry
-from ingestion.core import QualityReport, score_file, unreadable_report
+from ingestion.core import QualityReport, unreadable_report
 from ingestion.errors import SourceUnavailable
 from ingestion.models import MonitoringFile, MonitoringFileDataQuality, MonitoringFileRun
 from ingestion.pipeline import s3
@@ -185,6 +185,10 @@ def _score_object(info: s3.ObjectInfo, definition: SchemaDefinition | None) -> Q
             size_bytes=info.size,
             limit_bytes=limit,
         )
+    # Loaded on the first file scored, not at import: a process that only answers health
+    # checks or forwards events never loads pyarrow.
+    from ingestion.core.engine import score_file
+
     basename = PurePosixPath(info.key).name or "object"
     with tempfile.TemporaryDirectory(prefix="efm-") as folder:
         path = Path(folder) / basename
