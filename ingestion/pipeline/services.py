@@ -81,18 +81,19 @@ def process_s3_file(
 ) -> IngestionResult:
     """Score one S3 object and record the run; raise SourceUnavailable when S3 or the DB is down."""
     started = time.monotonic()
+    laps = telemetry.Laps()
     result: IngestionResult | None = None
     try:
         with _database_errors_as_unavailable():
-            result = _run_pipeline(bucket, key, event_time, force)
+            result = _run_pipeline(bucket, key, event_time, force, laps)
     finally:
-        _log_outcome(bucket, key, result, time.monotonic() - started)
+        _log_outcome(bucket, key, result, time.monotonic() - started, laps.ms)
     announce(result)
     return result
 
 
 def _run_pipeline(
-    bucket: str, key: str, event_time: datetime | None, force: bool
+    bucket: str, key: str, event_time: datetime | None, force: bool, laps: telemetry.Laps
 ) -> IngestionResult:
     if problem := object_name_problem(bucket, key):
         return _result(bucket, key, "rejected", detail=f"{problem}: no object can be read")
@@ -128,18 +129,24 @@ def _run_pipeline(
         return _result(
             bucket, key, "rejected", monitoring_file_id=monitoring_file.id, detail=detail
         )
+    laps.lap("resolve")
 
     info = s3.head_object(bucket, key)
+    laps.lap("head")
     if info is None:
         return _result(
             bucket, key, "not_found", monitoring_file_id=monitoring_file.id, detail="no such object"
         )
     source = object_source(info)
-    if not force and (recorded := find_recorded_quality(source)) is not None:
+    recorded = None if force else find_recorded_quality(source)
+    laps.lap("lookup")
+    if recorded is not None:
         return _duplicate(recorded)
 
-    report = _score_object(info, definition)
-    return _persist(monitoring_file, info, source, report, event_time, force)
+    report = _score_object(info, definition, laps)
+    result = _persist(monitoring_file, info, source, report, event_time, force)
+    laps.lap("persist")
+    return result
 
 
 def load_definition(monitoring_file: MonitoringFile) -> SchemaDefinition | None:
@@ -167,16 +174,21 @@ def object_source(info: s3.ObjectInfo) -> dict[str, Any]:
 
 
 def find_recorded_quality(source: dict[str, Any]) -> MonitoringFileDataQuality | None:
-    lookup = {f"metrics__source__{name}": source[name] for name in IDENTITY_FIELDS}
+    # One jsonb containment (`source @> identity`) rather than a comparison per field: the same
+    # rows (a missing version is a JSON null either way), half the query-building work, and an
+    # index on metrics could serve it.
+    identity = {name: source[name] for name in IDENTITY_FIELDS}
     return (
-        MonitoringFileDataQuality.objects.filter(**lookup)
+        MonitoringFileDataQuality.objects.filter(metrics__source__contains=identity)
         .select_related("monitoring_file_run")
         .order_by("id")
         .first()
     )
 
 
-def _score_object(info: s3.ObjectInfo, definition: SchemaDefinition | None) -> QualityReport:
+def _score_object(
+    info: s3.ObjectInfo, definition: SchemaDefinition | None, laps: telemetry.Laps
+) -> QualityReport:
     limit = settings.MAX_FILE_SIZE_MB * MIB
     if info.size > limit:
         return unreadable_report(
@@ -193,7 +205,10 @@ def _score_object(info: s3.ObjectInfo, definition: SchemaDefinition | None) -> Q
     with tempfile.TemporaryDirectory(prefix="efm-") as folder:
         path = Path(folder) / basename
         s3.download_object(info, path)
-        return score_file(path, definition, name_hint=info.key, engine_limits=engine_limits())
+        laps.lap("download")
+        report = score_file(path, definition, name_hint=info.key, engine_limits=engine_limits())
+    laps.lap("score")
+    return report
 
 
 def _persist(
@@ -291,6 +306,7 @@ def _log_outcome(
     key: str,
     result: IngestionResult | None,
     duration: float,
+    stages_ms: dict[str, float],
 ) -> None:
     status = result.status if result else "error"
     context = {
@@ -301,6 +317,8 @@ def _log_outcome(
         "status": status,
         "score": result.score if result else None,
         "duration_ms": round(duration * 1000, 1),
+        # Where the time went: resolve, head, lookup, download, score, persist (those reached).
+        "stages_ms": stages_ms,
     }
     if result is None:
         logger.warning("object not handled; it will be retried", extra=context)
