@@ -4,8 +4,9 @@ The HTTP endpoint, the `process_file` command and the SQS worker all call `proce
 `process_s3_file`; nothing else writes runs.
 
 Order (cheap refusals first, so a flood of unrelated objects costs no S3 traffic):
-bucket allowed? -> resolve the MonitoringFile -> definition valid? -> HEAD -> already recorded?
--> download -> score -> persist (under an advisory lock on the object's identity, re-checked).
+bucket allowed? -> resolve the MonitoringFile -> definition valid? -> GET (its answer's headers)
+-> already recorded? -> read the body to a file -> score -> persist (under an advisory lock on
+the object's identity, re-checked). A duplicate or an object over the size limit is never read.
 """
 
 from __future__ import annotations
@@ -131,19 +132,23 @@ def _run_pipeline(
         )
     laps.lap("resolve")
 
-    info = s3.head_object(bucket, key)
-    laps.lap("head")
-    if info is None:
-        return _result(
-            bucket, key, "not_found", monitoring_file_id=monitoring_file.id, detail="no such object"
-        )
-    source = object_source(info)
-    recorded = None if force else find_recorded_quality(source)
-    laps.lap("lookup")
-    if recorded is not None:
-        return _duplicate(recorded)
-
-    report = _score_object(info, definition, laps)
+    with s3.open_object(bucket, key) as opened:
+        laps.lap("get")
+        if opened is None:
+            return _result(
+                bucket,
+                key,
+                "not_found",
+                monitoring_file_id=monitoring_file.id,
+                detail="no such object",
+            )
+        info = opened.info
+        source = object_source(info)
+        recorded = None if force else find_recorded_quality(source)
+        laps.lap("lookup")
+        if recorded is not None:
+            return _duplicate(recorded)
+        report = _score_object(opened, definition, laps)
     result = _persist(monitoring_file, info, source, report, event_time, force)
     laps.lap("persist")
     return result
@@ -187,8 +192,9 @@ def find_recorded_quality(source: dict[str, Any]) -> MonitoringFileDataQuality |
 
 
 def _score_object(
-    info: s3.ObjectInfo, definition: SchemaDefinition | None, laps: telemetry.Laps
+    opened: s3.OpenObject, definition: SchemaDefinition | None, laps: telemetry.Laps
 ) -> QualityReport:
+    info = opened.info
     limit = settings.MAX_FILE_SIZE_MB * MIB
     if info.size > limit:
         return unreadable_report(
@@ -204,7 +210,7 @@ def _score_object(
     basename = PurePosixPath(info.key).name or "object"
     with tempfile.TemporaryDirectory(prefix="efm-") as folder:
         path = Path(folder) / basename
-        s3.download_object(info, path)
+        s3.download_object(opened, path)
         laps.lap("download")
         report = score_file(path, definition, name_hint=info.key, engine_limits=engine_limits())
     laps.lap("score")
@@ -317,7 +323,7 @@ def _log_outcome(
         "status": status,
         "score": result.score if result else None,
         "duration_ms": round(duration * 1000, 1),
-        # Where the time went: resolve, head, lookup, download, score, persist (those reached).
+        # Where the time went: resolve, get, lookup, download, score, persist (those reached).
         "stages_ms": stages_ms,
     }
     if result is None:
