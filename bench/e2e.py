@@ -56,6 +56,8 @@ WORKER_START_SECONDS = 30
 # expires, so a round starts only after the previous worker's poll has run out.
 WORKER_WAIT_SECONDS = 2
 POLL_SECONDS = 0.1
+# Requests of each kind the web workers answer before their memory is read again.
+IDLE_REQUESTS = 10
 MIB = 1024 * 1024
 
 # The demo's CSV columns (dev/samples.py), filled with `rows` readings per file.
@@ -81,6 +83,10 @@ EXPECTED_SCORES = {
     "duplicates_and_range": 75,
     "missing_column": 60,
 }
+
+
+# (RSS, private) in MiB.
+Memory = tuple[float, float]
 
 
 class BenchError(Exception):
@@ -237,7 +243,7 @@ class Bench:
         self.moto: Any = None
         self.database: Any = None
         self.watched_id = 0
-        self.memory: dict[str, list[float]] = {}
+        self.memory: dict[str, list[Memory]] = {}
 
     def start(self) -> None:
         from dev import demo as stack
@@ -266,8 +272,24 @@ class Bench:
             'SELECT id FROM "reporting"."monitoring_file" WHERE file_name = %s', (PATTERN,)
         )
         self.memory["web workers after start"] = self._web_worker_rss()
+        self._answer_a_few_requests()
+        self.memory[f"after {2 * IDLE_REQUESTS} API requests"] = self._web_worker_rss()
         stack.say(f"the bench's files: s3://{BUCKET}/{PREFIX}**/{PATTERN}")
         self._warm_up()
+
+    def _answer_a_few_requests(self) -> None:
+        """Health checks and a run lookup: requests that do not score a file."""
+        import urllib.error
+        import urllib.request
+
+        token = self.demo.env["INGESTION_API_TOKEN"]
+        for _ in range(IDLE_REQUESTS):
+            for path in ("/api/health/ready", "/api/runs/1"):
+                request = urllib.request.Request(
+                    f"{self.demo.base_url}{path}", headers={"Authorization": f"Bearer {token}"}
+                )
+                with contextlib.suppress(urllib.error.HTTPError):
+                    urllib.request.urlopen(request, timeout=10).close()
 
     def _start_moto(self) -> None:
         """moto in a process of its own (dev/local_aws.py), and the demo's queue with its DLQ."""
@@ -302,7 +324,7 @@ class Bench:
         warm = Round("warm-up", self.options.concurrency)
         with self._worker(warm):
             self._drive(warm, files)
-        self.memory["web workers after the warm-up"] = self._web_worker_rss()
+        self.memory["web workers after scoring the warm-up files"] = self._web_worker_rss()
         stack.say(f"warm-up: {files} files scored")
 
     def run_round(self, concurrency: int) -> Round:
@@ -311,10 +333,11 @@ class Bench:
         files = self.options.files
         current = Round(f"c{concurrency}", concurrency)
         with self._worker(current) as worker:
+            self.memory[f"worker {concurrency} lanes, started"] = [_memory(worker.pid)]
             before = self._cpu_seconds(worker.pid)
             self._drive(current, files)
             self._check_runs(current, files)
-            self.memory[f"worker (concurrency {concurrency})"] = [_rss_mib(worker.pid)]
+            self.memory[f"after {files} files"] = [_memory(worker.pid)]
             after = self._cpu_seconds(worker.pid)
         current.cpu_seconds = {name: after[name] - before[name] for name in after}
         current.stages_ms = self._stage_medians(set(current.recorded))
@@ -468,10 +491,10 @@ class Bench:
             cursor.execute(sql, parameters)
             return cursor.fetchone()[0]
 
-    def _web_worker_rss(self) -> list[float]:
+    def _web_worker_rss(self) -> list[Memory]:
         import psutil
 
-        return [_rss_mib(child.pid) for child in psutil.Process(self.service.pid).children()]
+        return [_memory(child.pid) for child in psutil.Process(self.service.pid).children()]
 
     def _cpu_seconds(self, worker_pid: int | None = None) -> dict[str, float]:
         """CPU seconds used so far by each part of the stack (this process runs moto)."""
@@ -531,7 +554,7 @@ def expected_score(key: str) -> int:
     return EXPECTED_SCORES[KINDS[index % len(KINDS)]]
 
 
-def print_results(options: Options, rounds: list[Round], memory: dict[str, list[float]]) -> None:
+def print_results(options: Options, rounds: list[Round], memory: dict[str, list[Memory]]) -> None:
     print()
     print(
         f"end to end: {options.files} files of {options.rows} rows per round, "
@@ -560,13 +583,9 @@ def print_results(options: Options, rounds: list[Round], memory: dict[str, list[
         f"{name} {seconds * 1000 / files:.1f}" for name, seconds in best.cpu_seconds.items()
     )
     print(f"  CPU per file, ms: {cpu}")
-    print(
-        "idle RSS, MiB: "
-        + "; ".join(
-            f"{what} {', '.join(f'{value:.0f}' for value in values)}"
-            for what, values in memory.items()
-        )
-    )
+    print("RSS per process, MiB (private in brackets):")
+    for what, values in memory.items():
+        print(f"  {what}: " + ", ".join(f"{rss:.0f} ({private:.0f})" for rss, private in values))
 
 
 def _percentile(values: list[float], percent: int) -> float:
@@ -583,10 +602,12 @@ def _connect(database_url: str) -> Any:
     return connection
 
 
-def _rss_mib(pid: int) -> float:
+def _memory(pid: int) -> Memory:
+    """(RSS, private) in MiB: private leaves out pages shared with the page cache (libraries)."""
     import psutil
 
-    return psutil.Process(pid).memory_info().rss / MIB
+    info = psutil.Process(pid).memory_info()
+    return info.rss / MIB, (info.rss - info.shared) / MIB
 
 
 def _tree_cpu(process: Any, recursive: bool = True) -> float:
