@@ -321,7 +321,10 @@ class Bench:
         from dev import demo as stack
 
         files = max(WARM_UP_FILES, 4 * self.options.web_concurrency)
-        warm = Round("warm-up", self.options.concurrency)
+        # As many requests at once as there are web workers, so that each gets some.
+        warm = Round(
+            "warm-up", min(10, max(self.options.concurrency, 2 * self.options.web_concurrency))
+        )
         with self._worker(warm):
             self._drive(warm, files)
         self.memory["web workers after scoring the warm-up files"] = self._web_worker_rss()
@@ -337,7 +340,7 @@ class Bench:
             before = self._cpu_seconds(worker.pid)
             self._drive(current, files)
             self._check_runs(current, files)
-            self.memory[f"after {files} files"] = [_memory(worker.pid)]
+            self.memory[f"worker {concurrency} lanes, after {files} files"] = [_memory(worker.pid)]
             after = self._cpu_seconds(worker.pid)
         current.cpu_seconds = {name: after[name] - before[name] for name in after}
         current.stages_ms = self._stage_medians(set(current.recorded))

@@ -100,6 +100,9 @@ def _run_pipeline(
         return _result(bucket, key, "rejected", detail=f"{problem}: no object can be read")
     if settings.ALLOWED_BUCKETS and bucket not in settings.ALLOWED_BUCKETS:
         return _result(bucket, key, "rejected", detail="bucket is not in ALLOWED_BUCKETS")
+    # Each request opens its own connection (no persistent ones under ASGI): timed apart.
+    connection.ensure_connection()
+    laps.lap("connect")
     resolution = resolve_monitoring_file(bucket, key)
     if resolution.status != "matched":
         if resolution.candidate_ids:
@@ -179,15 +182,22 @@ def object_source(info: s3.ObjectInfo) -> dict[str, Any]:
 
 
 def find_recorded_quality(source: dict[str, Any]) -> MonitoringFileDataQuality | None:
+    """The first recorded run of this version of the object, or None (the usual answer)."""
     # One jsonb containment (`source @> identity`) rather than a comparison per field: the same
-    # rows (a missing version is a JSON null either way), half the query-building work, and an
-    # index on metrics could serve it.
+    # rows (a missing version is a JSON null either way), and an index on metrics could serve
+    # it. Only the id is asked for first: most objects are new, and the full row with its run
+    # is a heavier query to build.
     identity = {name: source[name] for name in IDENTITY_FIELDS}
-    return (
+    recorded_id = (
         MonitoringFileDataQuality.objects.filter(metrics__source__contains=identity)
-        .select_related("monitoring_file_run")
         .order_by("id")
+        .values_list("id", flat=True)
         .first()
+    )
+    if recorded_id is None:
+        return None
+    return MonitoringFileDataQuality.objects.select_related("monitoring_file_run").get(
+        pk=recorded_id
     )
 
 
@@ -323,7 +333,8 @@ def _log_outcome(
         "status": status,
         "score": result.score if result else None,
         "duration_ms": round(duration * 1000, 1),
-        # Where the time went: resolve, get, lookup, download, score, persist (those reached).
+        # Where the time went: connect, resolve, get, lookup, download, score, persist (the
+        # stages reached).
         "stages_ms": stages_ms,
     }
     if result is None:
