@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.e2e import EXPECTED_SCORES, KINDS, csv_file, expected_score
+from bench.e2e_files import EXPECTED_SCORES, KINDS, csv_file, expected_score
 from dev.samples import CSV_DEFINITION, DEFINITIONS
 from ingestion.core import score_file
 from schemas.definition import parse_definition
