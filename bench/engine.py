@@ -248,8 +248,22 @@ def _child(kind: str, path: Path) -> dict[str, Any]:
             "score": report.score,
             "deductions": report.deductions,
         }
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {**result, "seconds": seconds, "peak_rss_mib": peak}
+    return {**result, "seconds": seconds, "peak_rss_mib": _peak_rss_mib()}
+
+
+def _peak_rss_mib() -> float:
+    """This process's peak RSS since it started (exec), in MiB.
+
+    VmHWM belongs to the running program. `ru_maxrss` also keeps the peak of the process before
+    its exec, so a child started by a parent that had just generated a large file would report
+    the parent's size.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _table_header() -> str:
