@@ -21,7 +21,7 @@ CGROUP_ROOT = Path("/sys/fs/cgroup")
 DEFAULT_PORT = 8000
 # Long enough to download, validate and record the largest allowed file (MAX_FILE_SIZE_MB=1024).
 DEFAULT_TIMEOUT_SECONDS = 900
-# Recycling a worker now and then returns the memory pandas keeps after a large file.
+# Recycling a worker now and then returns the memory the allocators keep after a large file.
 MAX_REQUESTS = 1000
 MAX_REQUESTS_JITTER = 100
 

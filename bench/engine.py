@@ -1,7 +1,8 @@
 """Benchmark the validation engine against a plain pyarrow.csv.read_csv of the same files.
 
     python -m bench.engine [--sizes 100000,1000000,10000000] [--repeat 3] [--xlsx-rows 100000]
-                           [--big-sheet]
+                           [--big-sheet] [--no-start-up]
+    python -m bench.engine --e2e [options of bench.e2e]    # the end-to-end run (bench/e2e.py)
 
 Files are generated once (fixed seed) under `.bench/` and reused: columns
 id,station,reading,observed_at,status,note with a few nulls, duplicate ids, out-of-range
@@ -11,12 +12,17 @@ largest of the runs. `ratio` is the engine's time over pyarrow's read of the sam
 measured in the same run: the machine's load changes both alike. The workbook is timed the same
 way beside a bare python-calamine read of it; `--big-sheet` also scores a 1,048,576-row sheet
 (Excel's most) and reports its peak RSS.
+
+The start-up figures come first: the wall time of a fresh interpreter running `django.setup()`
+and `manage.py process_file --help`, and the memory of one that imports the engine and calls
+nothing (RSS, split into private memory and the shared libraries' mapped pages).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -58,12 +64,37 @@ FAULTS = {
 }
 
 
-def main(argv: list[str] | None = None) -> None:
+START_UP_REPEAT = 5
+# What `django.setup()` needs to run without a reachable database or a .env file.
+START_UP_ENV = {
+    "DJANGO_SETTINGS_MODULE": "service.settings",
+    "DJANGO_SECRET_KEY": "bench-only",
+    "DATABASE_URL": "postgresql://bench@127.0.0.1:9/bench",
+    "SLACK_WEBHOOK_URL": "",
+}
+DJANGO_SETUP = "import django; django.setup()"
+ENGINE_IMPORT = (
+    "import json, time; started = time.perf_counter(); import ingestion.core.engine; "
+    "seconds = time.perf_counter() - started; "
+    "status = dict(line.split(':', 1) for line in open('/proc/self/status')); "
+    "print(json.dumps({'seconds': seconds, **{k: int(status[k].split()[0]) / 1024 "
+    "for k in ('VmRSS', 'RssAnon', 'RssFile')}}))"
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--e2e" in argv:
+        from bench import e2e
+
+        return e2e.main([arg for arg in argv if arg != "--e2e"])
     options = _arguments(argv)
     if options.child:
         print(json.dumps(_child(options.child, Path(options.path))))
-        return
+        return 0
     options.folder.mkdir(exist_ok=True)
+    if options.start_up:
+        print(start_up_line(START_UP_REPEAT), flush=True)
     print(f"engine benchmark, Python {sys.version.split()[0]}, median of {options.repeat}")
     print(_table_header())
     for rows in options.sizes:
@@ -73,6 +104,39 @@ def main(argv: list[str] | None = None) -> None:
         _workbook_line(xlsx_file(options.folder, options.xlsx_rows), options.repeat)
     if options.big_sheet:
         _workbook_line(big_sheet_file(options.folder), 1)
+    print("end to end: make bench BENCH_ARGS=--e2e (see docs/benchmark.md)")
+    return 0
+
+
+def start_up_line(repeat: int) -> str:
+    """Start-up wall times and the engine's import memory, each in fresh interpreters."""
+    environment = {**os.environ, **START_UP_ENV}
+    setup = _median_wall([sys.executable, "-c", DJANGO_SETUP], environment, repeat)
+    help_wall = _median_wall(
+        [sys.executable, "manage.py", "process_file", "--help"], environment, repeat
+    )
+    runs = []
+    for _ in range(repeat):
+        done = subprocess.run(
+            [sys.executable, "-c", ENGINE_IMPORT], capture_output=True, text=True, check=True
+        )
+        runs.append(json.loads(done.stdout))
+    engine = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+    return (
+        f"start-up, fresh interpreters, median of {repeat}: django.setup() {setup:.2f} s, "
+        f"manage.py process_file --help {help_wall:.2f} s | engine import "
+        f"{engine['seconds']:.2f} s, RSS {engine['VmRSS']:.0f} MiB (private "
+        f"{engine['RssAnon']:.0f}, shared libraries {engine['RssFile']:.0f})"
+    )
+
+
+def _median_wall(command: list[str], environment: dict[str, str], repeat: int) -> float:
+    walls = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run(command, env=environment, capture_output=True, check=True)
+        walls.append(time.perf_counter() - started)
+    return statistics.median(walls)
 
 
 def _workbook_line(path: Path, repeat: int) -> None:
@@ -112,6 +176,17 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help=f"also score a {BIG_SHEET_ROWS:,}-row sheet (written directly, about a minute)",
     )
     parser.add_argument("--folder", type=Path, default=FOLDER, help="where files are generated")
+    parser.add_argument(
+        "--no-start-up",
+        dest="start_up",
+        action="store_false",
+        help="skip the start-up figures (django.setup() wall time, engine import RSS)",
+    )
+    parser.add_argument(
+        "--e2e",
+        action="store_true",
+        help="run the end-to-end benchmark instead (bench/e2e.py; its options follow)",
+    )
     parser.add_argument(
         "--child", choices=["engine", "pyarrow", "calamine"], help=argparse.SUPPRESS
     )
@@ -173,8 +248,22 @@ def _child(kind: str, path: Path) -> dict[str, Any]:
             "score": report.score,
             "deductions": report.deductions,
         }
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {**result, "seconds": seconds, "peak_rss_mib": peak}
+    return {**result, "seconds": seconds, "peak_rss_mib": _peak_rss_mib()}
+
+
+def _peak_rss_mib() -> float:
+    """This process's peak RSS since it started (exec), in MiB.
+
+    VmHWM belongs to the running program. `ru_maxrss` also keeps the peak of the process before
+    its exec, so a child started by a parent that had just generated a large file would report
+    the parent's size.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _table_header() -> str:
@@ -411,4 +500,4 @@ def _shared_strings(strings: dict[str, int]) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

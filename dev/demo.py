@@ -288,17 +288,21 @@ def run_child(demo: Demo, args: list[str], what: str) -> str:
     return done.stdout
 
 
-def start_service(demo: Demo) -> subprocess.Popen:
+def start_service(demo: Demo, workers: int = WEB_CONCURRENCY) -> subprocess.Popen:
     """gunicorn with the project's config, bound to the loopback address only."""
-    env = {**demo.env, "PROMETHEUS_MULTIPROC_DIR": str(demo.options.data_dir / "prometheus")}
+    env = {
+        **demo.env,
+        "PROMETHEUS_MULTIPROC_DIR": str(demo.options.data_dir / "prometheus"),
+        "WEB_CONCURRENCY": str(workers),
+    }
     command = ["-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"{LOOPBACK}:{demo.port}"]
-    service = _spawn(demo, command, env, "service.log")
+    service = spawn(demo, command, env, "service.log")
     demo.stack.callback(stop_process, service)
-    say(f"HTTP service: gunicorn -c gunicorn.conf.py, {WEB_CONCURRENCY} workers, {demo.base_url}")
+    say(f"HTTP service: gunicorn -c gunicorn.conf.py, {workers} workers, {demo.base_url}")
     return service
 
 
-def _spawn(demo: Demo, args: list[str], env: dict[str, str], log_name: str) -> subprocess.Popen:
+def spawn(demo: Demo, args: list[str], env: dict[str, str], log_name: str) -> subprocess.Popen:
     log: IO[bytes] = demo.stack.enter_context((demo.logs / log_name).open("ab"))
     return subprocess.Popen(
         [sys.executable, *args], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
@@ -366,7 +370,7 @@ def drain_queue(demo: Demo) -> None:
     deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
     say(f"worker: run_worker --forward-to {demo.base_url} --until-empty (forward mode)")
     while True:
-        worker = _spawn(demo, command, demo.env, log.name)
+        worker = spawn(demo, command, demo.env, log.name)
         try:
             code = worker.wait(max(1.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
@@ -454,7 +458,7 @@ def check_scores(rows: list[dict[str, Any]]) -> bool:
 def serve(demo: Demo, service: subprocess.Popen, token: str, rows: list[dict[str, Any]]) -> None:
     """Keep the service (and a polling worker) up until Ctrl-C."""
     worker_command = ["manage.py", "run_worker", "--forward-to", demo.base_url]
-    worker = _spawn(demo, worker_command, demo.env, "worker.log")
+    worker = spawn(demo, worker_command, demo.env, "worker.log")
     demo.stack.callback(stop_process, worker)
     run_id = next((row["run_id"] for row in rows if row["run_id"] is not None), 1)
     for line in next_steps(demo, token, run_id):

@@ -2,6 +2,7 @@
 
     python -m dev.demo_data seed --bucket NAME      # the agency, definitions and monitoring files
     python -m dev.demo_data report --bucket NAME --output PATH   # each sample's latest run as JSON
+    python -m dev.demo_data watch --bucket NAME --prefix P --pattern GLOB   # one more file (bench)
 
 Rows are written through the ORM exactly as bms-admin would hold them; the pipeline that scores
 the files is the production one, reached through the HTTP service.
@@ -47,6 +48,27 @@ def seed(bucket: str) -> None:
             )
 
 
+def watch(bucket: str, prefix: str, pattern: str) -> None:
+    """Watch every object named `pattern` under `prefix` with one monitoring file (after `seed`).
+
+    The end-to-end benchmark's files are checked against the demo's CSV definition this way.
+    """
+    from dev.samples import AGENCY_SLUG, CSV_DEFINITION
+    from ingestion.models import Agency, MonitoringFile, MonitoringFileSchemaDefinition
+
+    MonitoringFile.objects.create(
+        file_name=pattern,
+        s3_url=f"s3://{bucket}/{prefix}",
+        range="daily",
+        is_active=True,
+        agency=Agency.objects.get(slug=AGENCY_SLUG),
+        agency_slug=AGENCY_SLUG,
+        notify_slack=False,
+        is_missing=True,
+        schema_definition=MonitoringFileSchemaDefinition.objects.get(name=CSV_DEFINITION),
+    )
+
+
 def report(bucket: str) -> list[dict[str, Any]]:
     """Return each sample's latest recorded run (run_id None when it has none)."""
     from dev.samples import SAMPLES
@@ -78,8 +100,10 @@ def report(bucket: str) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dev.demo_data", description=__doc__)
-    parser.add_argument("action", choices=("seed", "report"))
+    parser.add_argument("action", choices=("seed", "report", "watch"))
     parser.add_argument("--bucket", required=True)
+    parser.add_argument("--prefix", default="", help="watch: the folder, e.g. bench/")
+    parser.add_argument("--pattern", default="*", help="watch: the file-name glob")
     parser.add_argument("--output", type=Path, help="report: write the JSON here")
     args = parser.parse_args(argv)
 
@@ -89,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     if args.action == "seed":
         seed(args.bucket)
+        return 0
+    if args.action == "watch":
+        watch(args.bucket, args.prefix, args.pattern)
         return 0
     document = json.dumps(report(args.bucket), indent=2)
     if args.output:

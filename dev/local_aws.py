@@ -2,12 +2,20 @@
 
 Development only. The credentials are dummies handed to boto3 explicitly and to the demo's
 child processes through their environment; this process's own environment is left alone.
+
+    python -m dev.local_aws --port N    # moto alone in its own process, until SIGTERM
+
+The demo runs moto in a thread of its own process; the end-to-end benchmark runs it in a
+process of its own, so moto's work does not share a GIL with the uploads it is timing.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
+import signal
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -151,3 +159,22 @@ def start_moto(port: int) -> tuple[ThreadedMotoServer, str]:
     server.start()
     host, bound = server.get_host_and_port()
     return server, f"http://{host}:{bound}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve moto on 127.0.0.1:--port until SIGTERM or SIGINT."""
+    parser = argparse.ArgumentParser(prog="python -m dev.local_aws", description=main.__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    stop = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda signum, frame: stop.set())
+    server, endpoint = start_moto(args.port)
+    print(f"moto serving S3 and SQS at {endpoint}", flush=True)
+    stop.wait()
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

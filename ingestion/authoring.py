@@ -18,19 +18,21 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 
-from ingestion.core import QualityReport, score_file
-from ingestion.core.drafting import Draft, DraftError, draft_definition
+from ingestion.core import QualityReport
 from ingestion.errors import IngestionError
 from ingestion.models import MonitoringFileSchemaDefinition
 from ingestion.pipeline.services import invalid_definition_detail
 from ingestion.scoring_limits import engine_limits
 from schemas.definition import DefinitionError, SchemaDefinition, parse_definition
+
+if TYPE_CHECKING:
+    from ingestion.core.drafting import Draft
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +105,9 @@ def draft_file(
     path: Path, *, name_hint: str = "", sheet: str | None = None, sample_rows: int | None = None
 ) -> Draft:
     """Draft a definition from the sample at `path`; raise UnreadableSample if it is no table."""
+    # The drafter and the engine load pyarrow: imported on first use, not with the API.
+    from ingestion.core.drafting import DraftError, draft_definition
+
     started = time.monotonic()
     try:
         draft = draft_definition(
@@ -155,6 +160,8 @@ def validate_file(
     path: Path, *, definition: SchemaDefinition, name_hint: str = ""
 ) -> QualityReport:
     """Score the file at `path` against `definition`, as ingestion would, recording nothing."""
+    from ingestion.core.engine import score_file
+
     started = time.monotonic()
     report = score_file(
         path, definition, name_hint=name_hint or path.name, engine_limits=engine_limits()

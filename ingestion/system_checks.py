@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from django.core.checks import Warning, register
 
+# openpyxl's own switch: anything but "True" makes it parse XML unguarded.
+OPENPYXL_DEFUSEDXML = "OPENPYXL_DEFUSEDXML"
+
 
 def workbook_xml_is_guarded() -> bool:
-    """True when openpyxl parses workbook XML through defusedxml (entity attacks refused)."""
-    import openpyxl.xml
+    """True when openpyxl will parse workbook XML through defusedxml (entity attacks refused).
 
-    return bool(openpyxl.xml.DEFUSEDXML)
+    The two facts `openpyxl.xml.DEFUSEDXML` is made of (defusedxml imports, and the variable
+    does not turn it off), read without importing openpyxl (and numpy with it) at every start.
+    The workbook reader checks `openpyxl.xml.DEFUSEDXML` itself before it parses anything.
+    """
+    try:
+        import defusedxml  # noqa: F401
+    except ImportError:
+        return False
+    return os.environ.get(OPENPYXL_DEFUSEDXML, "True") == "True"
 
 
 @register()

@@ -7,6 +7,7 @@ the workers (gunicorn.conf.py empties the folder at start and marks dead workers
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 from prometheus_client import Counter, Histogram, disable_created_metrics
@@ -80,3 +81,19 @@ def record_outcome(
         QUALITY_SCORE.observe(score)
     for category in failed_categories:
         FAILED_CATEGORIES.labels(category=category).inc()
+
+
+class Laps:
+    """Milliseconds spent in each stage of one unit of work, for its summary log line.
+
+    `lap(name)` closes the stage that ran since the previous lap (or since creation).
+    """
+
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+        self._last = time.monotonic()
+
+    def lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.ms[name] = round((now - self._last) * 1000, 1)
+        self._last = now

@@ -28,7 +28,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 def database_config(name: str) -> dj_database_url.DBConfig:
     url = env_required(name)
     try:
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        # No persistent connections: under ASGI every request runs in a thread of its own, so a
+        # kept connection is never reused and stays open, idle, until PostgreSQL refuses new
+        # clients ("too many clients already"). Each request and each worker message opens one
+        # and closes it when done.
+        config = dj_database_url.parse(url, conn_max_age=0)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} is not a database URL: {exc}") from None
     if config.get("ENGINE") != "django.db.backends.postgresql":

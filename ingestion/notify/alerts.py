@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, transaction
 
-from ingestion.core import PASS_SCORE
+from ingestion.core.scoring import PASS_SCORE
 from ingestion.models import MonitoringFile
 from ingestion.notify import slack
 from ingestion.pipeline.results import failed_evidence

@@ -12,10 +12,9 @@ from collections.abc import Mapping
 from time import sleep
 from typing import Any
 
-import requests
 from django.conf import settings
 
-from ingestion.core import PASS_SCORE
+from ingestion.core.scoring import PASS_SCORE
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +66,9 @@ def post(message: Message, *, context: Mapping[str, Any] | None = None) -> bool:
 
 def _attempt(message: Message) -> tuple[str, bool]:
     """Send once; return (problem, retryable), the problem empty on success."""
+    # Loaded on the first alert: most processes never send one, and requests costs ~15 MiB.
+    import requests
+
     try:
         response = requests.post(
             settings.SLACK_WEBHOOK_URL,

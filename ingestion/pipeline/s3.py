@@ -1,4 +1,4 @@
-"""S3 access: one cached client with explicit timeouts and retries.
+"""S3 access: one cached client with explicit timeouts and retries, one GET per object.
 
 "Object not found" is a normal result (`None`), not an error; an unreachable S3 raises
 SourceUnavailable so callers can answer 503 or leave a message for redelivery.
@@ -6,11 +6,14 @@ SourceUnavailable so callers can answer 503 or leave a message for redelivery.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
@@ -39,52 +42,68 @@ def client():
     return make_client("s3", read_timeout=READ_TIMEOUT_SECONDS)
 
 
-def head_object(bucket: str, key: str) -> ObjectInfo | None:
-    """Return the object's metadata, or None when there is no such object."""
+@dataclass(frozen=True)
+class OpenObject:
+    """An object whose GET has answered: its metadata, and its bytes still on the wire."""
+
+    info: ObjectInfo
+    body: Any
+
+
+@contextlib.contextmanager
+def open_object(bucket: str, key: str) -> Iterator[OpenObject | None]:
+    """GET an object: its metadata at once, its bytes only if `download_object` reads them.
+
+    Yields None when there is no such object. The one GET replaces a HEAD before it: the
+    metadata and the bytes come from the same answer, so they always describe the same version.
+    Leaving the block unread (a duplicate, an object over the size limit) closes the stream
+    and drops its connection; nothing more is transferred.
+    """
+    response = _get(bucket, key)
+    if response is None:
+        yield None
+        return
+    info = ObjectInfo(
+        bucket=bucket,
+        key=key,
+        size=int(response["ContentLength"]),
+        etag=str(response.get("ETag", "")).strip('"'),
+        last_modified=response["LastModified"],
+        version_id=response.get("VersionId") or None,
+    )
     try:
-        head = client().head_object(Bucket=bucket, Key=key)
+        yield OpenObject(info, response["Body"])
+    finally:
+        response["Body"].close()
+
+
+def download_object(opened: OpenObject, destination: Path) -> None:
+    """Stream the object's bytes to a file, chunk by chunk; they never sit in memory at once.
+
+    The bytes of the one GET `open_object` made, not a ranged multipart transfer.
+    """
+    try:
+        with destination.open("wb") as sink:
+            for chunk in opened.body.iter_chunks(DOWNLOAD_CHUNK_BYTES):
+                sink.write(chunk)
+    except BotoCoreError as exc:
+        raise SourceUnavailable(f"S3 download failed: {exc}") from exc
+
+
+def _get(bucket: str, key: str) -> dict[str, Any] | None:
+    """The GET's answer, body unread; None when there is no such object."""
+    try:
+        return client().get_object(Bucket=bucket, Key=key)
     except ClientError as exc:
         if _error_code(exc) in _NOT_FOUND_CODES:
             return None
-        raise SourceUnavailable(f"S3 refused HEAD s3://{bucket}/{key}: {_error_code(exc)}") from exc
+        raise SourceUnavailable(f"S3 refused GET s3://{bucket}/{key}: {_error_code(exc)}") from exc
     except ParamValidationError:
         # A name S3 would refuse (e.g. "Bad Bucket!") can hold no object. Retrying cannot help,
         # so it must not pass for an outage (a 503, a message left for the DLQ).
         return None
     except BotoCoreError as exc:
         raise SourceUnavailable(f"S3 is unreachable: {exc}") from exc
-    return ObjectInfo(
-        bucket=bucket,
-        key=key,
-        size=int(head["ContentLength"]),
-        etag=str(head.get("ETag", "")).strip('"'),
-        last_modified=head["LastModified"],
-        version_id=head.get("VersionId") or None,
-    )
-
-
-def download_object(info: ObjectInfo, destination: Path) -> None:
-    """Stream exactly the HEAD-ed version of an object to a file, chunk by chunk.
-
-    A single GET is used rather than a ranged multipart transfer: one request, and the bytes
-    never sit in memory all at once. The ETag (and version) pin the bytes to what was HEAD-ed.
-    """
-    request = {"Bucket": info.bucket, "Key": info.key}
-    if info.version_id:
-        request["VersionId"] = info.version_id
-    if info.etag:
-        request["IfMatch"] = f'"{info.etag}"'
-    try:
-        response = client().get_object(**request)
-        with destination.open("wb") as sink:
-            for chunk in response["Body"].iter_chunks(DOWNLOAD_CHUNK_BYTES):
-                sink.write(chunk)
-    except ClientError as exc:
-        raise SourceUnavailable(
-            f"S3 refused GET s3://{info.bucket}/{info.key}: {_error_code(exc)}"
-        ) from exc
-    except BotoCoreError as exc:
-        raise SourceUnavailable(f"S3 download failed: {exc}") from exc
 
 
 def _error_code(exc: ClientError) -> str:

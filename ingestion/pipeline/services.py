@@ -4,8 +4,9 @@ The HTTP endpoint, the `process_file` command and the SQS worker all call `proce
 `process_s3_file`; nothing else writes runs.
 
 Order (cheap refusals first, so a flood of unrelated objects costs no S3 traffic):
-bucket allowed? -> resolve the MonitoringFile -> definition valid? -> HEAD -> already recorded?
--> download -> score -> persist (under an advisory lock on the object's identity, re-checked).
+bucket allowed? -> resolve the MonitoringFile -> definition valid? -> GET (its answer's headers)
+-> already recorded? -> read the body to a file -> score -> persist (under an advisory lock on
+the object's identity, re-checked). A duplicate or an object over the size limit is never read.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from ingestion import telemetry
-from ingestion.core import QualityReport, score_file, unreadable_report
+from ingestion.core import QualityReport, unreadable_report
 from ingestion.errors import SourceUnavailable
 from ingestion.models import MonitoringFile, MonitoringFileDataQuality, MonitoringFileRun
 from ingestion.pipeline import s3
@@ -81,23 +82,27 @@ def process_s3_file(
 ) -> IngestionResult:
     """Score one S3 object and record the run; raise SourceUnavailable when S3 or the DB is down."""
     started = time.monotonic()
+    laps = telemetry.Laps()
     result: IngestionResult | None = None
     try:
         with _database_errors_as_unavailable():
-            result = _run_pipeline(bucket, key, event_time, force)
+            result = _run_pipeline(bucket, key, event_time, force, laps)
     finally:
-        _log_outcome(bucket, key, result, time.monotonic() - started)
+        _log_outcome(bucket, key, result, time.monotonic() - started, laps.ms)
     announce(result)
     return result
 
 
 def _run_pipeline(
-    bucket: str, key: str, event_time: datetime | None, force: bool
+    bucket: str, key: str, event_time: datetime | None, force: bool, laps: telemetry.Laps
 ) -> IngestionResult:
     if problem := object_name_problem(bucket, key):
         return _result(bucket, key, "rejected", detail=f"{problem}: no object can be read")
     if settings.ALLOWED_BUCKETS and bucket not in settings.ALLOWED_BUCKETS:
         return _result(bucket, key, "rejected", detail="bucket is not in ALLOWED_BUCKETS")
+    # Each request opens its own connection (no persistent ones under ASGI): timed apart.
+    connection.ensure_connection()
+    laps.lap("connect")
     resolution = resolve_monitoring_file(bucket, key)
     if resolution.status != "matched":
         if resolution.candidate_ids:
@@ -128,18 +133,28 @@ def _run_pipeline(
         return _result(
             bucket, key, "rejected", monitoring_file_id=monitoring_file.id, detail=detail
         )
+    laps.lap("resolve")
 
-    info = s3.head_object(bucket, key)
-    if info is None:
-        return _result(
-            bucket, key, "not_found", monitoring_file_id=monitoring_file.id, detail="no such object"
-        )
-    source = object_source(info)
-    if not force and (recorded := find_recorded_quality(source)) is not None:
-        return _duplicate(recorded)
-
-    report = _score_object(info, definition)
-    return _persist(monitoring_file, info, source, report, event_time, force)
+    with s3.open_object(bucket, key) as opened:
+        laps.lap("get")
+        if opened is None:
+            return _result(
+                bucket,
+                key,
+                "not_found",
+                monitoring_file_id=monitoring_file.id,
+                detail="no such object",
+            )
+        info = opened.info
+        source = object_source(info)
+        recorded = None if force else find_recorded_quality(source)
+        laps.lap("lookup")
+        if recorded is not None:
+            return _duplicate(recorded)
+        report = _score_object(opened, definition, laps)
+    result = _persist(monitoring_file, info, source, report, event_time, force)
+    laps.lap("persist")
+    return result
 
 
 def load_definition(monitoring_file: MonitoringFile) -> SchemaDefinition | None:
@@ -167,16 +182,29 @@ def object_source(info: s3.ObjectInfo) -> dict[str, Any]:
 
 
 def find_recorded_quality(source: dict[str, Any]) -> MonitoringFileDataQuality | None:
-    lookup = {f"metrics__source__{name}": source[name] for name in IDENTITY_FIELDS}
-    return (
-        MonitoringFileDataQuality.objects.filter(**lookup)
-        .select_related("monitoring_file_run")
+    """The first recorded run of this version of the object, or None (the usual answer)."""
+    # One jsonb containment (`source @> identity`) rather than a comparison per field: the same
+    # rows (a missing version is a JSON null either way), and an index on metrics could serve
+    # it. Only the id is asked for first: most objects are new, and the full row with its run
+    # is a heavier query to build.
+    identity = {name: source[name] for name in IDENTITY_FIELDS}
+    recorded_id = (
+        MonitoringFileDataQuality.objects.filter(metrics__source__contains=identity)
         .order_by("id")
+        .values_list("id", flat=True)
         .first()
+    )
+    if recorded_id is None:
+        return None
+    return MonitoringFileDataQuality.objects.select_related("monitoring_file_run").get(
+        pk=recorded_id
     )
 
 
-def _score_object(info: s3.ObjectInfo, definition: SchemaDefinition | None) -> QualityReport:
+def _score_object(
+    opened: s3.OpenObject, definition: SchemaDefinition | None, laps: telemetry.Laps
+) -> QualityReport:
+    info = opened.info
     limit = settings.MAX_FILE_SIZE_MB * MIB
     if info.size > limit:
         return unreadable_report(
@@ -185,11 +213,18 @@ def _score_object(info: s3.ObjectInfo, definition: SchemaDefinition | None) -> Q
             size_bytes=info.size,
             limit_bytes=limit,
         )
+    # Loaded on the first file scored, not at import: a process that only answers health
+    # checks or forwards events never loads pyarrow.
+    from ingestion.core.engine import score_file
+
     basename = PurePosixPath(info.key).name or "object"
     with tempfile.TemporaryDirectory(prefix="efm-") as folder:
         path = Path(folder) / basename
-        s3.download_object(info, path)
-        return score_file(path, definition, name_hint=info.key, engine_limits=engine_limits())
+        s3.download_object(opened, path)
+        laps.lap("download")
+        report = score_file(path, definition, name_hint=info.key, engine_limits=engine_limits())
+    laps.lap("score")
+    return report
 
 
 def _persist(
@@ -287,6 +322,7 @@ def _log_outcome(
     key: str,
     result: IngestionResult | None,
     duration: float,
+    stages_ms: dict[str, float],
 ) -> None:
     status = result.status if result else "error"
     context = {
@@ -297,6 +333,9 @@ def _log_outcome(
         "status": status,
         "score": result.score if result else None,
         "duration_ms": round(duration * 1000, 1),
+        # Where the time went: connect, resolve, get, lookup, download, score, persist (the
+        # stages reached).
+        "stages_ms": stages_ms,
     }
     if result is None:
         logger.warning("object not handled; it will be retried", extra=context)

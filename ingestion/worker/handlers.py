@@ -7,6 +7,7 @@ this process, `ForwardToService` POSTs the raw body to the HTTP service's trigge
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -79,7 +80,8 @@ class ForwardToService:
     """POST the raw body to the HTTP service's trigger endpoint, as S3 would via a push.
 
     The message's correlation id goes along as X-Request-ID, so the service's log lines about
-    the object carry the same id as the worker's.
+    the object carry the same id as the worker's. Each thread keeps one `requests.Session`, so
+    its connection to the service is reused from message to message instead of opened anew.
     """
 
     mode = "forward"
@@ -89,10 +91,11 @@ class ForwardToService:
         self.headers = {"Content-Type": "application/json"}
         if token:
             self.headers["Authorization"] = f"Bearer {token}"
+        self._local = threading.local()
 
     def __call__(self, event: ParsedEvent, body: str) -> Verdict:
         try:
-            response = requests.post(
+            response = self._session().post(
                 self.url,
                 data=body.encode("utf-8"),
                 headers=self._headers(),
@@ -102,6 +105,13 @@ class ForwardToService:
             # Refused, reset or timed out: a draining or restarting service, never the message.
             return Verdict("retry", detail=f"the service did not answer: {exc}")
         return self._verdict(response)
+
+    def _session(self) -> requests.Session:
+        # A Session is not documented as thread-safe: one per thread of the worker's pool.
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
 
     def _headers(self) -> dict[str, str]:
         correlation_id = correlation.current_id()

@@ -7,7 +7,8 @@ from dataclasses import FrozenInstanceError, dataclass
 import numpy as np
 import pytest
 
-from ingestion.core.checks.findings import Finding, RuleCount, Sample, Tally
+from ingestion.core.checks.findings import Finding, RuleCount, Sample
+from ingestion.core.checks.tally import Tally
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,7 @@ def test_a_new_upload_of_the_same_key_is_a_new_run(watched):
 
 
 def test_an_object_nobody_watches_is_unmatched_and_nothing_is_read(bucket, monkeypatch):
-    monkeypatch.setattr(services.s3, "head_object", _must_not_be_called)
+    monkeypatch.setattr(services.s3, "open_object", _must_not_be_called)
     result = process_s3_file(bucket=BUCKET, key="acme/unknown.csv")
     assert result.status == "unmatched"
     assert MonitoringFileRun.objects.count() == 0

@@ -9,7 +9,7 @@
 - `uniqueness`: key checks (`unique`, `primary_key`) that keep 64-bit keys (`keys`), not
   values; a repeated hash is confirmed against the real values on a second pass.
 - `runner.TableChecks` reads each needed column of a chunk once (`values.read_column`), shares
-  it among that column's rules and keys, and tallies failures per category (`findings.Tally`):
+  it among that column's rules and keys, and tallies failures per category (`tally.Tally`):
   counts, the first `sample_cap` rows per column, and nothing else that grows with the file but
   the keys. It returns `findings.Findings`: frozen `Finding`s (category, column, count per rule,
   samples) in report order, which `report` renders into metrics and summary lines.

@@ -11,9 +11,10 @@ from ingestion.core.arrays import Int64s, Keys
 
 # Importing the category modules declares their column rules (see `ColumnRule`).
 from ingestion.core.checks import bounds, completeness  # noqa: F401
-from ingestion.core.checks.findings import Finding, Findings, Rule, Tally, sample_text
+from ingestion.core.checks.findings import Finding, Findings, Rule
 from ingestion.core.checks.rules import COLUMN_RULES, ColumnRule, declared_rules
 from ingestion.core.checks.schema import check_header
+from ingestion.core.checks.tally import Tally, sample_text
 from ingestion.core.checks.uniqueness import KeyCheck, key_checks
 from ingestion.core.checks.values import ColumnValues, read_column
 from ingestion.core.readers.chunks import Chunk

@@ -16,9 +16,9 @@ import numpy as np
 import pyarrow as pa
 
 from ingestion.core.arrays import Int64s, Keys
-from ingestion.core.checks.findings import sample_text
 from ingestion.core.checks.keys import DenseKeys, SeenKeys, combine, exact_key, hash_strings
 from ingestion.core.checks.schema import Placed
+from ingestion.core.checks.tally import sample_text
 from ingestion.core.checks.values import ColumnValues
 from ingestion.core.scoring import UNIQUENESS
 from schemas.definition import SchemaDefinition
