@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 
-from ingestion.models import MonitoringFile, MonitoringFileDataQuality
+from ingestion.models import MonitoringFile, MonitoringFileDataQuality, MonitoringFileRun
 from ingestion.periods import period_containing
 from ingestion.trend.baseline import Baseline, Observation, observe
 from ingestion.trend.signals import Trend, assess_trend
@@ -143,12 +143,21 @@ def arrived_at(source: Mapping[str, Any]) -> datetime | None:
 
 
 def _recent(monitoring_file_id: int, limit: int, fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The quality rows of the file's last `limit` runs, newest first: one query.
+
+    The runs are picked first, by id alone (the run table's foreign-key index), and only those
+    rows' metrics keys are read: sorting the joined rows instead would read the metrics of every
+    run the file ever had, a cost that grows with its history.
+    """
+    last_runs = (
+        MonitoringFileRun.objects.filter(monitoring_file_id=monitoring_file_id)
+        .order_by("-id")
+        .values("id")[:limit]
+    )
     return list(
-        MonitoringFileDataQuality.objects.filter(
-            monitoring_file_run__monitoring_file_id=monitoring_file_id
-        )
+        MonitoringFileDataQuality.objects.filter(monitoring_file_run_id__in=last_runs)
         .order_by("-monitoring_file_run_id")
-        .values(*fields)[:limit]
+        .values(*fields)
     )
 
 

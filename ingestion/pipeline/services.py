@@ -153,7 +153,7 @@ def _run_pipeline(
             return _duplicate(recorded)
         report, digest = _score_object(opened, definition, laps)
     scored = _Scored(definition, report, digest)
-    result = _persist(monitoring_file, info, source, scored, event_time, force)
+    result = _persist(monitoring_file, info, source, scored, event_time, force, laps)
     laps.lap("persist")
     return result
 
@@ -246,6 +246,7 @@ def _persist(
     scored: _Scored,
     event_time: datetime | None,
     force: bool,
+    laps: telemetry.Laps,
 ) -> IngestionResult:
     report = scored.report
     arrived = event_time or info.last_modified
@@ -264,6 +265,7 @@ def _persist(
     if trend is not None:
         metrics["trend"] = trend.as_metrics()
         metrics["summary"] = {**metrics["summary"], **trend.summary_lines()}
+    laps.lap("history")
     with transaction.atomic():
         _lock_identity(source)
         # Another delivery of the same object may have committed while this one was scoring.
@@ -360,8 +362,8 @@ def _log_outcome(
         # Signals that found the file unlike its usual self (history-aware monitoring).
         "anomalies": anomalies_of(result) if result and status == "processed" else [],
         "duration_ms": round(duration * 1000, 1),
-        # Where the time went: connect, resolve, get, lookup, download, score, persist (the
-        # stages reached).
+        # Where the time went: connect, resolve, get, lookup, download, score, history (the
+        # baseline read and the trend signals), persist (the stages reached).
         "stages_ms": stages_ms,
     }
     if result is None:

@@ -216,19 +216,24 @@ def test_the_definition_can_tighten_the_row_count_band(bucket):
     assert trend_of(ingest(key="acme/other.csv"))["anomalies"] == []
 
 
+def history_queries(queries) -> list[str]:
+    """The queries that read a file's last runs (the baseline)."""
+    return [
+        query["sql"]
+        for query in queries.captured_queries
+        if 'WHERE U0."monitoring_file_id" =' in query["sql"]
+    ]
+
+
 def test_the_baseline_is_one_query_bounded_by_the_window(watched, settings):
     settings.TREND_WINDOW_RUNS = 7
     seed(watched, count=12)
     with CaptureQueriesContext(connection) as queries:
         ingest()
-    history = [
-        query["sql"]
-        for query in queries.captured_queries
-        if '"monitoring_file_run"."monitoring_file_id" =' in query["sql"]
-    ]
-    assert len(history) == 1
-    [sql] = history
-    assert sql.endswith("ORDER BY 1 DESC LIMIT 7")
+    [sql] = history_queries(queries)
+    # The last 7 runs are picked by id (the foreign key's index), then only their rows are read.
+    assert 'FROM "reporting"."monitoring_file_run" U0 WHERE U0."monitoring_file_id" = ' in sql
+    assert sql.endswith("ORDER BY 1 DESC LIMIT 7) ORDER BY 1 DESC")
     assert sql.startswith(
         'SELECT "reporting"."monitoring_file_data_quality"."monitoring_file_run_id" AS '
     )
@@ -242,11 +247,7 @@ def test_a_window_of_zero_turns_it_off(watched, settings):
         result = ingest()
     assert "trend" not in result.metrics
     assert result.metrics["summary"] == {}
-    assert not [
-        query
-        for query in queries.captured_queries
-        if '"monitoring_file_run"."monitoring_file_id" =' in query["sql"]
-    ]
+    assert history_queries(queries) == []
 
 
 def test_the_trend_never_changes_the_score_or_the_deductions(watched, settings):
