@@ -292,6 +292,11 @@ VALIDATE_EXAMPLE = {
             "bounds_range": "bounds_range: 1 invalid value in reading (1 above max "
             "98.5), first at line 7"
         },
+        "profile": {
+            "columns": ["id", "zip", "reading", "status"],
+            "null_counts": {"id": 0, "zip": 0, "reading": 3, "status": 0},
+            "capped": False,
+        },
     },
     "correlation_id": CORRELATION_ID_EXAMPLE,
 }
