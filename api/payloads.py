@@ -68,6 +68,45 @@ class RunOut(Schema):
     data_quality: DataQualityOut | None
 
 
+class HistoryRunOut(Schema):
+    run_id: int
+    created_at: datetime
+    run_date: date
+    run_hour: int
+    score: int
+    passed: bool
+    failed: list[str] = Field(description="The categories that lost their points.")
+    row_count: int | None
+    anomalies: list[str] = Field(
+        description="The trend signals that found the run unlike its file's usual self."
+    )
+
+
+class BaselineOut(Schema):
+    runs: int = Field(description="Passing runs in the baseline.")
+    run_ids: list[int]
+    row_count_median: int | float | None
+    arrival_median_minutes: float | None = Field(
+        description="Minutes into the file's delivery period (its range) it usually arrives."
+    )
+    columns: list[str] | None = Field(description="The columns of the newest passing run.")
+    null_rate_medians: dict[str, float] = Field(
+        description="Per column, the median share of null values (0 to 1)."
+    )
+
+
+class FileHistoryOut(Schema):
+    monitoring_file_id: int
+    agency_slug: str
+    file_name: str
+    range: str
+    window_runs: int = Field(description="TREND_WINDOW_RUNS: the runs a new run is compared with.")
+    baseline_runs: int = Field(description="Passing runs among them (the baseline).")
+    baseline: BaselineOut | None = Field(description="None while too few runs passed.")
+    note: str = Field(description="Why there is no baseline, when there is none.")
+    runs: list[HistoryRunOut]
+
+
 # The body POST /api/trigger-ingestion/ accepts, as the event parser reads it: one of the forms,
 # each published as a component schema the oneOf refers to.
 TRIGGER_BODY_SCHEMA = event_body_json_schema(ref_template=REF_TEMPLATE)
@@ -253,6 +292,11 @@ VALIDATE_EXAMPLE = {
             "bounds_range": "bounds_range: 1 invalid value in reading (1 above max "
             "98.5), first at line 7"
         },
+        "profile": {
+            "columns": ["id", "zip", "reading", "status"],
+            "null_counts": {"id": 0, "zip": 0, "reading": 3, "status": 0},
+            "capped": False,
+        },
     },
     "correlation_id": CORRELATION_ID_EXAMPLE,
 }
@@ -262,3 +306,46 @@ INLINE_DEFINITION_EXAMPLE = (
     '{"strict": true, "columns": [{"name": "id", "type": "integer", "required": true, '
     '"unique": true}, {"name": "reading", "type": "number", "min": 0, "max": 98.5}]}'
 )
+
+# What GET /api/files/{id}/history answers for a daily file, in the OpenAPI document.
+HISTORY_EXAMPLE = {
+    "monitoring_file_id": 7,
+    "agency_slug": "acme",
+    "file_name": "stations.csv",
+    "range": "daily",
+    "window_runs": 20,
+    "baseline_runs": 6,
+    "baseline": {
+        "runs": 6,
+        "run_ids": [41, 40, 39, 38, 37, 36],
+        "row_count_median": 120,
+        "arrival_median_minutes": 495.0,
+        "columns": ["id", "station", "reading"],
+        "null_rate_medians": {"id": 0.0, "station": 0.0, "reading": 0.0083},
+    },
+    "note": "",
+    "runs": [
+        {
+            "run_id": 42,
+            "created_at": "2026-11-25T08:15:02.318Z",
+            "run_date": "2026-11-25",
+            "run_hour": 8,
+            "score": 100,
+            "passed": True,
+            "failed": [],
+            "row_count": 6,
+            "anomalies": ["row_count"],
+        },
+        {
+            "run_id": 41,
+            "created_at": "2026-11-24T08:14:57.902Z",
+            "run_date": "2026-11-24",
+            "run_hour": 8,
+            "score": 100,
+            "passed": True,
+            "failed": [],
+            "row_count": 121,
+            "anomalies": [],
+        },
+    ],
+}

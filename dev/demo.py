@@ -51,7 +51,7 @@ WORKER_WAIT_SECONDS = 2
 STOP_TIMEOUT_SECONDS = 15
 POLL_SECONDS = 0.2
 EVIDENCE_WIDTH = 80
-TABLE_HEADER = ("file", "score", "passed", "failed", "evidence")
+TABLE_HEADER = ("file", "score", "passed", "failed", "unusual", "evidence")
 
 
 class DemoError(Exception):
@@ -407,14 +407,18 @@ def read_runs(demo: Demo) -> list[dict[str, Any]]:
 
 
 def table_lines(rows: list[dict[str, Any]]) -> list[str]:
-    """One line per sample: file, score, passed, failed categories, one line of evidence."""
+    """One line per sample: file, score, passed, failed categories, the trend signals that found
+    it unlike its usual self, and one line of evidence."""
     cells = [TABLE_HEADER]
     for row in rows:
         if row["run_id"] is None:
-            cells.append((row["file"], "-", "-", "-", "not recorded: see the worker's log"))
+            cells.append((row["file"], "-", "-", "-", "-", "not recorded: see the worker's log"))
             continue
         evidence = " | ".join(
-            _evidence(category, line) for category, line in row["evidence"].items()
+            [
+                *(_evidence(category, line) for category, line in row["evidence"].items()),
+                *(_evidence(f"unusual {signal}", line) for signal, line in row["unusual"].items()),
+            ]
         )
         cells.append(
             (
@@ -422,36 +426,50 @@ def table_lines(rows: list[dict[str, Any]]) -> list[str]:
                 str(row["score"]),
                 "yes" if row["passed"] else "no",
                 ", ".join(row["failed"]) or "-",
+                ", ".join(row["anomalies"]) or "-",
                 textwrap.shorten(evidence, EVIDENCE_WIDTH, placeholder=" ...") or "-",
             )
         )
     widths = [max(len(line[i]) for line in cells) for i in range(len(TABLE_HEADER) - 1)]
     lines = []
-    for file, score, passed, failed, evidence in cells:
+    for file, score, passed, failed, unusual, evidence in cells:
         lines.append(
             f"{file:<{widths[0]}}  {score:>{widths[1]}}  {passed:<{widths[2]}}  "
-            f"{failed:<{widths[3]}}  {evidence}"
+            f"{failed:<{widths[3]}}  {unusual:<{widths[4]}}  {evidence}"
         )
     return lines
 
 
-def _evidence(category: str, line: str) -> str:
-    # The failed column names the category already.
-    return line.removeprefix(f"{category}: ")
+def _evidence(label: str, line: str) -> str:
+    # The failed (or unusual) column names the category (or signal) already.
+    return line.removeprefix(f"{label}: ")
 
 
 def check_scores(rows: list[dict[str, Any]]) -> bool:
-    """Say whether every sample scored as `dev/samples.py` expects."""
+    """Say whether every sample scored, and was found unusual, as `dev/samples.py` expects."""
     scores = {row["file"]: row.get("score") for row in rows}
+    anomalies = {row["file"]: tuple(row.get("anomalies", ())) for row in rows}
     wrong = [
         f"{sample.name} scored {scores.get(sample.name)}, expected {sample.expected_score}"
         for sample in SAMPLES
         if scores.get(sample.name) != sample.expected_score
     ]
+    wrong += [
+        f"{sample.name} was unusual in {list(anomalies.get(sample.name, ()))}, "
+        f"expected {list(sample.expected_anomalies)}"
+        for sample in SAMPLES
+        if anomalies.get(sample.name, ()) != sample.expected_anomalies
+    ]
     if wrong:
         say("UNEXPECTED: " + "; ".join(wrong))
         return False
     say(f"all {len(SAMPLES)} files scored as expected (a file passes at 80 or more)")
+    unusual = [sample for sample in SAMPLES if sample.expected_anomalies]
+    for sample in unusual:
+        say(
+            f"{sample.name} passed but is unlike its {len(sample.history_rows)} earlier runs "
+            f"({', '.join(sample.expected_anomalies)}): history-aware monitoring"
+        )
     return True
 
 
@@ -461,7 +479,8 @@ def serve(demo: Demo, service: subprocess.Popen, token: str, rows: list[dict[str
     worker = spawn(demo, worker_command, demo.env, "worker.log")
     demo.stack.callback(stop_process, worker)
     run_id = next((row["run_id"] for row in rows if row["run_id"] is not None), 1)
-    for line in next_steps(demo, token, run_id):
+    file_id = next((row["monitoring_file_id"] for row in rows if row.get("anomalies")), 1)
+    for line in next_steps(demo, token, run_id, file_id):
         print(line)
     sys.stdout.flush()
     pause = threading.Event()
@@ -480,7 +499,7 @@ def serve(demo: Demo, service: subprocess.Popen, token: str, rows: list[dict[str
         say("stopping the worker, the HTTP service, moto and PostgreSQL")
 
 
-def next_steps(demo: Demo, token: str, run_id: int) -> list[str]:
+def next_steps(demo: Demo, token: str, run_id: int, file_id: int) -> list[str]:
     base = demo.base_url
     auth = '-H "Authorization: Bearer $INGESTION_API_TOKEN"'
     body = json.dumps({"bucket": BUCKET, "key": SAMPLES[2].key, "force": True})
@@ -492,6 +511,7 @@ def next_steps(demo: Demo, token: str, run_id: int) -> list[str]:
         f"  export INGESTION_API_TOKEN={token}",
         f"  curl -s {base}/api/health/ready",
         f"  curl -s {base}/api/runs/{run_id} {auth}",
+        f"  curl -s {base}/api/files/{file_id}/history {auth}   # runs and baseline",
         f"  curl -s -X POST {base}/api/trigger-ingestion/ {auth} \\",
         f"       -H 'Content-Type: application/json' -d '{body}'",
         f"  curl -s {base}/metrics | grep '^ingestion_'",

@@ -20,7 +20,8 @@ from service.bootstrap import configure_environment
 
 
 def seed(bucket: str) -> None:
-    """Create the agency, the schema definitions and one active monitoring file per sample."""
+    """Create the agency, the schema definitions and one active monitoring file per sample,
+    with the earlier runs a sample's `history_rows` asks for."""
     from django.db import transaction
 
     from dev.samples import AGENCY_NAME, AGENCY_SLUG, DEFINITIONS, DESCRIPTIONS, KEY_PREFIX, SAMPLES
@@ -35,7 +36,7 @@ def seed(bucket: str) -> None:
             for name, body in DEFINITIONS.items()
         }
         for sample in SAMPLES:
-            MonitoringFile.objects.create(
+            monitoring_file = MonitoringFile.objects.create(
                 file_name=sample.name,
                 s3_url=f"s3://{bucket}/{KEY_PREFIX}",
                 range="daily",
@@ -46,6 +47,60 @@ def seed(bucket: str) -> None:
                 is_missing=True,
                 schema_definition=definitions[sample.definition],
             )
+            seed_history(monitoring_file, bucket, sample.key, sample.history_rows)
+
+
+def seed_history(monitoring_file: Any, bucket: str, key: str, row_counts: tuple[int, ...]) -> None:
+    """Earlier passing runs, one a day at this time of day, as the pipeline would have stored them.
+
+    Their metrics hold what history-aware monitoring reads: row count, profile (columns and null
+    counts), and the source's digest and arrival.
+    """
+    import secrets
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dev.samples import HEADER
+    from ingestion.models import MonitoringFileDataQuality, MonitoringFileRun
+
+    now = timezone.now()
+    for days_ago, rows in zip(range(len(row_counts), 0, -1), row_counts, strict=True):
+        arrived = now - timedelta(days=days_ago)
+        run = MonitoringFileRun.objects.create(
+            monitoring_file=monitoring_file,
+            file_size=rows * 40,
+            run_date=arrived.date(),
+            run_hour=arrived.hour,
+        )
+        source = {
+            "bucket": bucket,
+            "key": key,
+            "version_id": None,
+            "etag": secrets.token_hex(16),
+            "last_modified": arrived.isoformat(),
+            "size": rows * 40,
+            "sha256": secrets.token_hex(32),
+            "arrived_at": arrived.isoformat(),
+        }
+        profile = {
+            "columns": list(HEADER),
+            "null_counts": dict.fromkeys(HEADER, 0),
+            "capped": False,
+        }
+        MonitoringFileDataQuality.objects.create(
+            monitoring_file_run=run,
+            score=100,
+            passed=True,
+            deductions={},
+            metrics={
+                "row_count": rows,
+                "column_count": len(HEADER),
+                "profile": profile,
+                "source": source,
+                "summary": {},
+            },
+        )
 
 
 def watch(bucket: str, prefix: str, pattern: str) -> None:
@@ -73,7 +128,12 @@ def report(bucket: str) -> list[dict[str, Any]]:
     """Return each sample's latest recorded run (run_id None when it has none)."""
     from dev.samples import SAMPLES
     from ingestion.models import MonitoringFileRun
-    from ingestion.pipeline.results import failed_evidence, recorded_result
+    from ingestion.pipeline.results import (
+        anomalies_of,
+        anomaly_evidence,
+        failed_evidence,
+        recorded_result,
+    )
 
     rows = []
     for sample in SAMPLES:
@@ -89,10 +149,13 @@ def report(bucket: str) -> list[dict[str, Any]]:
             result = recorded_result(quality)
             row.update(
                 run_id=run.id,
+                monitoring_file_id=run.monitoring_file_id,
                 score=quality.score,
                 passed=quality.passed,
                 failed=list(quality.deductions),
                 evidence=failed_evidence(result),
+                anomalies=anomalies_of(result),
+                unusual=anomaly_evidence(result),
             )
         rows.append(row)
     return rows

@@ -90,13 +90,20 @@ def _corrupt_workbook() -> bytes:
 
 @dataclass(frozen=True)
 class Sample:
-    """One file the demo uploads, the definition it is checked against and its expected score."""
+    """One file the demo uploads, the definition it is checked against and its expected score.
+
+    `history_rows` seeds earlier passing runs of the file (one a day, with these row counts) so
+    that history-aware monitoring has a baseline; `expected_anomalies` are the trend signals the
+    upload must then fire.
+    """
 
     name: str
     definition: str
     expected_score: int
     shows: str
     build: Callable[[], bytes]
+    history_rows: tuple[int, ...] = ()
+    expected_anomalies: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -104,7 +111,16 @@ class Sample:
 
 
 SAMPLES: tuple[Sample, ...] = (
-    Sample("stations_clean.csv", CSV_DEFINITION, 100, "a clean CSV", csv_bytes),
+    # A clean file of 6 rows where the last six days brought about 120: a volume anomaly.
+    Sample(
+        "stations_clean.csv",
+        CSV_DEFINITION,
+        100,
+        "a clean CSV, a fraction of its usual rows",
+        csv_bytes,
+        history_rows=(118, 121, 120, 124, 119, 120),
+        expected_anomalies=("row_count",),
+    ),
     Sample("stations_clean.xlsx", WORKBOOK_DEFINITION, 100, "a clean workbook", workbook_bytes),
     Sample("stations_nulls.csv", CSV_DEFINITION, 80, "nulls in a required column", _with_nulls),
     Sample("stations_duplicates.csv", CSV_DEFINITION, 90, "a repeated key", _with_duplicates),

@@ -63,6 +63,13 @@ FAILED_CATEGORIES = Counter(
     ["category"],
 )
 
+TREND_ANOMALIES = Counter(
+    "ingestion_trend_anomalies",
+    "Processed files found unlike their usual self against their history, by trend signal "
+    "(row_count, columns, null_rate, arrival, same_content).",
+    ["signal"],
+)
+
 
 def record_outcome(
     *,
@@ -81,6 +88,12 @@ def record_outcome(
         QUALITY_SCORE.observe(score)
     for category in failed_categories:
         FAILED_CATEGORIES.labels(category=category).inc()
+
+
+def record_anomalies(signals: Iterable[str]) -> None:
+    """Count the trend signals that fired for one processed file."""
+    for signal in signals:
+        TREND_ANOMALIES.labels(signal=signal).inc()
 
 
 class Laps:

@@ -73,6 +73,11 @@ NOT_FILE_ENCODINGS = frozenset(
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 
+# History-aware monitoring (`trend`): the defaults of the rules a definition may tune.
+DEFAULT_MIN_RATIO = 0.5
+DEFAULT_MAX_RATIO = 2.0
+DEFAULT_MAX_CHANGE_POINTS = 20.0
+
 SCHEMA_PATH = Path(__file__).with_name("definition.schema.json")
 SCHEMA_ID = "https://etl-file-monitoring/schemas/definition.schema.json"
 
@@ -288,6 +293,136 @@ class ColumnDefinition:
         return pattern
 
 
+def _trend_object(name: str) -> Any:
+    """A before-validator of one `trend` object: null stands for absent, a non-object is refused."""
+
+    def take(raw: Any) -> Any:
+        return {} if raw is None else _object(raw, f"{name} must be an object")
+
+    return take
+
+
+ENABLED_DESCRIPTION = "False turns the signal off for this file."
+
+
+def _enabled_problem() -> Problem:
+    return Problem("{where}: enabled must be true or false, not {input!r}")
+
+
+@with_config(ConfigDict(extra="forbid", title="Signal switch"))
+@dataclass(frozen=True)
+class SignalSwitch:
+    """A trend signal with nothing to tune but whether it runs."""
+
+    enabled: Annotated[StrictBool, Field(description=ENABLED_DESCRIPTION), _enabled_problem()] = (
+        True
+    )
+
+
+@with_config(ConfigDict(extra="forbid", title="Row-count trend"))
+@dataclass(frozen=True)
+class RowCountTrend:
+    """The band a file's row count keeps around the median of its recent passing runs."""
+
+    enabled: Annotated[StrictBool, Field(description=ENABLED_DESCRIPTION), _enabled_problem()] = (
+        True
+    )
+    min_ratio: Annotated[
+        float,
+        Field(
+            gt=0,
+            strict=True,
+            description="Fewer rows than this times the baseline median is an anomaly.",
+        ),
+        Problem("{where}: min_ratio must be a number above 0, not {input!r}"),
+    ] = DEFAULT_MIN_RATIO
+    max_ratio: Annotated[
+        float,
+        Field(
+            gt=0,
+            strict=True,
+            description="More rows than this times the baseline median is an anomaly.",
+        ),
+        Problem("{where}: max_ratio must be a number above 0, not {input!r}"),
+    ] = DEFAULT_MAX_RATIO
+
+    @field_validator("max_ratio")
+    @classmethod
+    def _band_is_not_empty(cls, high: float, info: ValidationInfo) -> float:
+        low = info.data.get("min_ratio")
+        if low is not None and low >= high:
+            raise refusal(f"min_ratio {low:g} must be below max_ratio {high:g}")
+        return high
+
+
+@with_config(ConfigDict(extra="forbid", title="Null-rate trend"))
+@dataclass(frozen=True)
+class NullRateTrend:
+    """How far a column's share of nulls may move from the median of its recent passing runs."""
+
+    enabled: Annotated[StrictBool, Field(description=ENABLED_DESCRIPTION), _enabled_problem()] = (
+        True
+    )
+    max_change_points: Annotated[
+        float,
+        Field(
+            gt=0,
+            le=100,
+            strict=True,
+            description="A column whose null percentage moves by more than this many points "
+            "from its baseline median is an anomaly.",
+        ),
+        Problem(
+            "{where}: max_change_points must be a number above 0 and at most 100, not {input!r}"
+        ),
+    ] = DEFAULT_MAX_CHANGE_POINTS
+
+
+@with_config(ConfigDict(extra="forbid", title="Arrival trend"))
+@dataclass(frozen=True)
+class ArrivalTrend:
+    """How late or early in its period a file may arrive against its usual time."""
+
+    enabled: Annotated[StrictBool, Field(description=ENABLED_DESCRIPTION), _enabled_problem()] = (
+        True
+    )
+    tolerance_minutes: Annotated[
+        float | None,
+        Field(
+            gt=0,
+            strict=True,
+            description="Minutes late or early tolerated around the baseline median (widened "
+            "to 3 scaled MADs when arrivals vary more); the default depends on the range: "
+            "hourly 15, daily 120, weekly 720, monthly 1440.",
+        ),
+        Problem("{where}: tolerance_minutes must be a number above 0, not {input!r}"),
+    ] = None
+
+
+@with_config(ConfigDict(extra="forbid", title="Trend"))
+@dataclass(frozen=True)
+class TrendSettings:
+    """History-aware monitoring of one file: how each signal compares a run with its history.
+
+    Nothing here changes the score; an anomaly is reported beside it (and alerted on Slack).
+    """
+
+    row_count: Annotated[RowCountTrend, BeforeValidator(_trend_object("row_count"))] = (
+        RowCountTrend()
+    )
+    columns: Annotated[SignalSwitch, BeforeValidator(_trend_object("columns"))] = SignalSwitch()
+    null_rate: Annotated[NullRateTrend, BeforeValidator(_trend_object("null_rate"))] = (
+        NullRateTrend()
+    )
+    arrival: Annotated[ArrivalTrend, BeforeValidator(_trend_object("arrival"))] = ArrivalTrend()
+    same_content: Annotated[SignalSwitch, BeforeValidator(_trend_object("same_content"))] = (
+        SignalSwitch()
+    )
+
+
+TREND_CLASSES = (TrendSettings, RowCountTrend, NullRateTrend, ArrivalTrend, SignalSwitch)
+
+
 def _published_document(schema: dict[str, Any]) -> None:
     """What the published schema says of the whole document beyond the fields."""
     schema["description"] = DOCUMENT_DESCRIPTION
@@ -378,6 +513,15 @@ class SchemaDefinition:
             item="column {input!r}: in primary_key but not defined in columns",
         ),
     ] = ()
+    trend: Annotated[
+        TrendSettings,
+        Field(
+            description="History-aware monitoring: how this file's runs are compared with its "
+            "recent passing runs (row count, columns, null rates, arrival time, same content). "
+            "Never changes the score."
+        ),
+        BeforeValidator(_trend_object("trend")),
+    ] = TrendSettings()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -483,7 +627,16 @@ def parse_iso_datetime(text: str) -> datetime | None:
 def definition_json_schema() -> dict[str, Any]:
     """Return the published JSON Schema (draft 2020-12) of the definition format."""
     return published_json_schema(
-        _definition_adapter(), schema_id=SCHEMA_ID, names={"ColumnDefinition": "column"}
+        _definition_adapter(),
+        schema_id=SCHEMA_ID,
+        names={
+            "ColumnDefinition": "column",
+            "TrendSettings": "trend",
+            "RowCountTrend": "trend_row_count",
+            "NullRateTrend": "trend_null_rate",
+            "ArrivalTrend": "trend_arrival",
+            "SignalSwitch": "trend_switch",
+        },
     )
 
 
@@ -494,9 +647,13 @@ def _definition_adapter() -> TypeAdapter[SchemaDefinition]:
 
 @cache
 def _field_problems() -> dict[str, Problem]:
-    """Each field's `Problem`, by field name (the two classes share no field name)."""
+    """Each field's `Problem`, by field name.
+
+    The classes share no field name that has a `Problem`, except `enabled`, worded alike in
+    every trend class (the trend's `columns` has none: its refusal carries its own text).
+    """
     problems: dict[str, Problem] = {}
-    for cls in (SchemaDefinition, ColumnDefinition):
+    for cls in (SchemaDefinition, ColumnDefinition, *TREND_CLASSES):
         for name, hint in get_type_hints(cls, include_extras=True).items():
             for extra in getattr(hint, "__metadata__", ()):
                 if isinstance(extra, Problem):

@@ -29,6 +29,7 @@ UNKNOWN_KEY_ERRORS = frozenset({"unexpected_keyword_argument", "invalid_key"})
 # The order the format checks keys in, per level; unknown keys have their own place in it, and a
 # key left out of these is checked last at its level.
 UNKNOWN_KEY = "<unknown key>"
+TREND_KEY = "trend"
 TOP_LEVEL_ORDER = (
     UNKNOWN_KEY,
     "columns",
@@ -38,6 +39,7 @@ TOP_LEVEL_ORDER = (
     "sheet",
     "null_values",
     "primary_key",
+    TREND_KEY,
 )
 COLUMN_ORDER = (
     "name",
@@ -110,6 +112,9 @@ def _line(error: ErrorDetails, raw: Any, problems: Mapping[str, Problem]) -> str
 
 
 def _where(loc: tuple[Any, ...], raw: Any) -> str:
+    if len(loc) >= 2 and loc[0] == TREND_KEY:
+        # Trend objects nest: name the object holding the key, e.g. `trend.row_count`.
+        return ".".join(str(part) for part in loc[:-1])
     if len(loc) < 2 or loc[0] != "columns":
         return "definition"
     name = _get(_get(raw, "columns"), loc[1], "name")

@@ -7,6 +7,7 @@ document just does not advertise it). Keys keep the order the classes declare.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -53,7 +54,9 @@ class PublishedJsonSchema(GenerateJsonSchema):
         return self.generate_inner(schema["schema"])
 
     def default_schema(self, schema: core_schema.WithDefaultSchema) -> JsonSchemaValue:
-        if schema.get("default") is None:
+        # An object's default is its own fields' defaults, published where they are declared.
+        default = schema.get("default")
+        if default is None or dataclasses.is_dataclass(default):
             return self.generate_inner(schema["schema"])
         return super().default_schema(schema)
 

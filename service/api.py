@@ -17,6 +17,7 @@ from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 
 from api.definitions import router as definitions_router
+from api.files import router as files_router
 from api.health import router as health_router
 from api.ingestion import router as ingestion_router
 from api.payloads import TRIGGER_BODY_COMPONENTS
@@ -63,6 +64,7 @@ api.add_router("/health/", health_router)
 api.add_router("/", ingestion_router)
 api.add_router("/", runs_router)
 api.add_router("/", definitions_router)
+api.add_router("/", files_router)
 
 
 @api.exception_handler(IngestionError)

@@ -100,6 +100,9 @@ MAX_COLUMNS = env_int("MAX_COLUMNS", 5000, minimum=1)
 MAX_DECOMPRESSED_MB = env_int("MAX_DECOMPRESSED_MB", 4096, minimum=1)
 MAX_SCORING_SECONDS = env_int("MAX_SCORING_SECONDS", 600, minimum=1)
 QUALITY_TIME_ZONE = env_time_zone("QUALITY_TIME_ZONE", "UTC")
+# History-aware monitoring compares each processed file with this many of its last runs (the
+# passing ones make the baseline); 0 turns it off.
+TREND_WINDOW_RUNS = env_int("TREND_WINDOW_RUNS", 20, minimum=0, maximum=1000)
 
 # --- HTTP API -------------------------------------------------------------------------------
 # Bearer token of the POST endpoints and of GET /api/runs; the forwarding worker sends it too.

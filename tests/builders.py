@@ -18,6 +18,7 @@ from django.db.models.signals import post_save
 from ingestion.models import (
     Agency,
     MonitoringFile,
+    MonitoringFileDataQuality,
     MonitoringFileRun,
     MonitoringFileSchemaDefinition,
 )
@@ -67,6 +68,49 @@ def make_monitoring_file(**fields: Any) -> MonitoringFile:
         **fields,
     }
     return MonitoringFile.objects.create(**values)
+
+
+def record_run(
+    monitoring_file: MonitoringFile,
+    *,
+    score: int = 100,
+    row_count: int = 3,
+    columns: tuple[str, ...] = ("id", "station", "reading"),
+    null_counts: dict[str, int] | None = None,
+    sha256: str | None = None,
+    arrived_at: datetime = datetime(2026, 11, 20, 8, 15, tzinfo=timezone.utc),
+    key: str | None = None,
+) -> MonitoringFileRun:
+    """A run recorded earlier, with the metrics the pipeline stores for history-aware monitoring."""
+    run = MonitoringFileRun.objects.create(
+        monitoring_file=monitoring_file,
+        file_size=100,
+        run_date=arrived_at.date(),
+        run_hour=arrived_at.hour,
+    )
+    source = {
+        "bucket": BUCKET,
+        "key": key or f"acme/earlier/{run.id}.csv",
+        "version_id": None,
+        "etag": f"etag-{run.id}",
+        "last_modified": arrived_at.isoformat(),
+        "size": 100,
+        "sha256": sha256 or f"{run.id:064x}",
+        "arrived_at": arrived_at.isoformat(),
+    }
+    profile = {
+        "columns": list(columns),
+        "null_counts": null_counts if null_counts is not None else dict.fromkeys(columns, 0),
+        "capped": False,
+    }
+    MonitoringFileDataQuality.objects.create(
+        monitoring_file_run=run,
+        score=score,
+        passed=score >= 80,
+        deductions={} if score == 100 else {"completeness": 100 - score},
+        metrics={"row_count": row_count, "profile": profile, "source": source, "summary": {}},
+    )
+    return run
 
 
 def put_object(key: str, body: bytes = CLEAN_CSV, bucket: str = BUCKET) -> dict:

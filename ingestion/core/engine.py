@@ -17,9 +17,10 @@ from ingestion.core.limits import (
     DEFAULT_SAMPLE_CAP,
     EngineLimits,
 )
+from ingestion.core.profile import TableProfile
 from ingestion.core.readers.table import open_table
 from ingestion.core.report import QualityReport, build_report, format_failure_report
-from schemas.definition import SchemaDefinition
+from schemas.definition import DEFAULT_NULL_VALUES, SchemaDefinition
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ class _Run:
         self.format: dict[str, Any] | None = None
         self.header: tuple[str, ...] = ()
         self.rows = 0
+        self.profile: TableProfile | None = None
 
     def execute(self) -> QualityReport:
         checks = self._first_pass()
@@ -92,6 +94,7 @@ class _Run:
             row_count=self.rows,
             header=self.header,
             findings=checks.findings() if checks is not None else Findings(),
+            profile=self.profile.metrics() if self.profile is not None else None,
         )
 
     def failed(self, reason: str, evidence: dict[str, Any]) -> QualityReport:
@@ -129,11 +132,13 @@ class _Run:
                 if self.definition is not None
                 else None
             )
+            null_values = self.definition.null_values if self.definition else DEFAULT_NULL_VALUES
+            self.profile = TableProfile(self.header, null_values)
             for chunk in table.chunks():
                 self._check_time()
                 self.rows += len(chunk)
-                if checks is not None:
-                    checks.consume(chunk)
+                read = checks.consume(chunk) if checks is not None else {}
+                self.profile.consume(chunk, {index: values.null for index, values in read.items()})
         finally:
             table.close()
         return checks

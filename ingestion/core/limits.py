@@ -24,6 +24,9 @@ DEFAULT_SAMPLE_CAP = 5
 # Longest cell value kept in a sample, and most column names listed in one report field.
 MAX_SAMPLE_CHARS = 80
 MAX_LISTED_COLUMNS = 50
+# Header columns whose nulls the report's profile counts (history-aware monitoring): wider files
+# are profiled on their first columns, and the profile says it is capped.
+MAX_PROFILED_COLUMNS = 1_000
 
 # Text is sniffed (encoding, binary content, delimiter, header) from this much of its start.
 HEAD_BYTES = 1 * MIB

@@ -1,8 +1,8 @@
 """The quality report: score, deductions and the small JSON `metrics` stored with each run.
 
 Every report is built here, by `build_report` (a table was read) or `format_failure_report`
-(it could not be). `metrics` never uses the top-level keys `source` or `identity` (the pipeline
-adds them) and has this shape::
+(it could not be). `metrics` never uses the top-level keys `source`, `identity` or `trend` (the
+pipeline adds them) and has this shape::
 
     {
       "row_count": 120, "column_count": 6,
@@ -20,7 +20,9 @@ adds them) and has this shape::
                        "samples": {"reading": [{"row": 7, "value": "abc", "rule": "type"}]},
                        "capped": false},
       "capped": true,
-      "summary": {"schema_validation": "schema_validation: missing required column station", ...}
+      "summary": {"schema_validation": "schema_validation: missing required column station", ...},
+      "profile": {"columns": ["id", "reading", "note"], "null_counts": {"id": 2, "reading": 0,
+                  "note": 120}, "capped": false}
     }
 
 A category that was not checked (no definition, a format failure, or no defined column in the
@@ -29,7 +31,8 @@ Counts cover every failure; `samples` keep the first `sample_cap` rows per colum
 the line a person sees (header = 1; the sheet row for Excel) and `capped` telling that more
 failed than were kept. For a primary key the label is the column names joined by `+` and each
 sample value is the list of the key's cells. `summary` holds one line of evidence per failed
-category, as `evidence_lines` returns it.
+category, as `evidence_lines` returns it. `profile` (a table read to the end only) counts the
+nulls of every header column for history-aware monitoring; it takes no part in the score.
 """
 
 from __future__ import annotations
@@ -108,8 +111,13 @@ def build_report(
     row_count: int,
     header: tuple[str, ...],
     findings: Findings,
+    profile: dict[str, Any] | None = None,
 ) -> QualityReport:
-    """Build the report of a table that was read to the end, from what the checks found."""
+    """Build the report of a table that was read to the end, from what the checks found.
+
+    `profile` (columns and null counts, see `profile.TableProfile`) is stored as it is and
+    scores nothing.
+    """
     metrics: dict[str, Any] = {
         "row_count": row_count,
         "column_count": len(header),
@@ -123,7 +131,10 @@ def build_report(
             metrics[category] = _schema_metrics(findings.of(category))
         else:
             metrics[category] = _row_metrics(category, findings.of(category))
-    return _finish(metrics, findings)
+    report = _finish(metrics, findings)
+    if profile is not None:
+        report.metrics["profile"] = profile
+    return report
 
 
 def format_failure_report(

@@ -1,9 +1,11 @@
-"""When to tell Slack: a watched file failed, was rejected, or went missing.
+"""When to tell Slack: a watched file failed, was unusual, was rejected, or went missing.
 
 Only files with `notify_slack` alert. A processed file alerts when its score is under the pass
-mark, a resolved file whose object was rejected alerts with the reason, and anything else
-(duplicates included) sends nothing. Every alert is sent with `transaction.on_commit`, so a
-rolled-back write never alerts and Slack is never called while a transaction is open.
+mark or when a trend signal found it unlike its usual self (history-aware monitoring): one
+message per run, the failure alert carrying the anomalies when both hold. A resolved file whose
+object was rejected alerts with the reason, and anything else (duplicates included) sends
+nothing. Every alert is sent with `transaction.on_commit`, so a rolled-back write never alerts
+and Slack is never called while a transaction is open.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from django.db import DatabaseError, transaction
 from ingestion.core.scoring import PASS_SCORE
 from ingestion.models import MonitoringFile
 from ingestion.notify import slack
-from ingestion.pipeline.results import failed_evidence
+from ingestion.pipeline.results import anomalies_of, anomaly_evidence, failed_evidence
 
 if TYPE_CHECKING:
     from ingestion.periods import Period
@@ -58,13 +60,16 @@ def _deserves_alert(result: IngestionResult) -> bool:
     if not slack.is_configured() or result.monitoring_file_id is None:
         return False
     if result.status == "processed":
-        return result.score is not None and result.score < PASS_SCORE
+        return result.score is not None and (
+            result.score < PASS_SCORE or bool(anomalies_of(result))
+        )
     return result.status == "rejected"
 
 
 def _send_result_alert(result: IngestionResult) -> None:
+    passed_but_unusual = result.status == "processed" and (result.score or 0) >= PASS_SCORE
     context: dict[str, Any] = {
-        "alert": result.status,
+        "alert": "unusual" if passed_but_unusual else result.status,
         "monitoring_file_id": result.monitoring_file_id,
         "run_id": result.run_id,
     }
@@ -84,10 +89,16 @@ def _result_message(watched: MonitoringFile, result: IngestionResult) -> slack.M
     where |= {"bucket": result.bucket, "key": result.key}
     if result.status == "rejected":
         return slack.rejected_message(**where, problem=result.detail)
-    assert result.score is not None  # only a scored run fails (see `_deserves_alert`)
+    assert result.score is not None  # only a scored run alerts (see `_deserves_alert`)
+    unusual = list(anomaly_evidence(result).values())
+    if result.score >= PASS_SCORE:
+        return slack.unusual_run_message(
+            **where, score=result.score, unusual=unusual, run_id=result.run_id
+        )
     return slack.failed_run_message(
         **where,
         score=result.score,
         evidence=list(failed_evidence(result).values()),
         run_id=result.run_id,
+        unusual=unusual,
     )

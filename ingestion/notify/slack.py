@@ -8,7 +8,7 @@ incoming-webhook JSON: `text` (the notification and fallback) plus Block Kit `bl
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from time import sleep
 from typing import Any
 
@@ -97,8 +97,12 @@ def failed_run_message(
     score: int,
     evidence: list[str],
     run_id: int | None,
+    unusual: Sequence[str] = (),
 ) -> Message:
-    """A processed file scored under the pass mark: its score and one line per failed category."""
+    """A processed file scored under the pass mark: its score and one line per failed category.
+
+    `unusual` holds the run's trend anomalies, if any: one message per run carries both.
+    """
     title = f"Data quality failed: {agency} / {file_name}"
     verdict = f"{score} / 100 (passes at {PASS_SCORE})"
     checks = "\n".join(f"• {_escape(line)}" for line in evidence) or "• (no evidence recorded)"
@@ -106,9 +110,33 @@ def failed_run_message(
         _header(title),
         _fields(*_object_fields(agency, file_name, bucket, key), ("Score", verdict)),
         _section(f"*Failed checks*\n{checks}"),
+        *([_unusual_section(unusual)] if unusual else []),
         _run_context(run_id),
     ]
-    text = f"{title}: score {verdict}. " + "; ".join(evidence)
+    text = f"{title}: score {verdict}. " + "; ".join([*evidence, *unusual])
+    return _message(text, blocks)
+
+
+def unusual_run_message(
+    *,
+    agency: str,
+    file_name: str,
+    bucket: str,
+    key: str,
+    score: int,
+    unusual: Sequence[str],
+    run_id: int | None,
+) -> Message:
+    """A processed file that passed but is unlike its usual self: one line per trend anomaly."""
+    title = f"Unusual file: {agency} / {file_name}"
+    verdict = f"{score} / 100 (passed)"
+    blocks = [
+        _header(title),
+        _fields(*_object_fields(agency, file_name, bucket, key), ("Score", verdict)),
+        _unusual_section(unusual),
+        _run_context(run_id),
+    ]
+    text = f"{title}: score {verdict}, but " + "; ".join(unusual)
     return _message(text, blocks)
 
 
@@ -143,6 +171,11 @@ def missing_file_message(
         ),
     ]
     return _message(f"{title}: no {range_name} file for {expected}.", blocks)
+
+
+def _unusual_section(unusual: Sequence[str]) -> dict[str, Any]:
+    lines = "\n".join(f"• {_escape(line)}" for line in unusual)
+    return _section(f"*Unlike its recent runs*\n{lines}")
 
 
 def _object_fields(agency: str, file_name: str, bucket: str, key: str) -> list[tuple[str, str]]:

@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from ingestion.pipeline.statuses import Status
 
+# metrics["summary"] keys a trend anomaly's line under `trend_<signal>` (`ingestion.trend`).
+TREND_SUMMARY_PREFIX = "trend_"
+
 if TYPE_CHECKING:
     from ingestion.models import MonitoringFileDataQuality
 
@@ -56,6 +59,22 @@ def failed_evidence(result: IngestionResult) -> dict[str, str]:
     return {category: summary.get(category, category) for category in result.deductions or {}}
 
 
+def anomalies_of(result: IngestionResult) -> list[str]:
+    """The trend signals that found the run unlike its file's usual self (history-aware)."""
+    trend = (result.metrics or {}).get("trend")
+    anomalies = trend.get("anomalies") if isinstance(trend, dict) else None
+    return [str(name) for name in anomalies] if isinstance(anomalies, list) else []
+
+
+def anomaly_evidence(result: IngestionResult) -> dict[str, str]:
+    """Return one line per trend anomaly, by signal (its `trend_<signal>` line in the summary)."""
+    summary = (result.metrics or {}).get("summary", {})
+    return {
+        signal: summary.get(f"{TREND_SUMMARY_PREFIX}{signal}", f"unusual {signal}")
+        for signal in anomalies_of(result)
+    }
+
+
 def describe_result(result: IngestionResult) -> list[str]:
     """Return a short summary: status, file, score and the evidence of each failed category."""
     lines = [f"{result.status}: s3://{result.bucket}/{result.key}"]
@@ -66,6 +85,7 @@ def describe_result(result: IngestionResult) -> list[str]:
         verdict = "passed" if result.passed else "failed"
         lines.append(f"score {result.score} ({verdict})")
         lines.extend(f"  - {line}" for line in failed_evidence(result).values())
+        lines.extend(f"  ~ {line}" for line in anomaly_evidence(result).values())
     if result.detail:
         lines.append(result.detail)
     return lines

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -77,17 +78,21 @@ def open_object(bucket: str, key: str) -> Iterator[OpenObject | None]:
         response["Body"].close()
 
 
-def download_object(opened: OpenObject, destination: Path) -> None:
+def download_object(opened: OpenObject, destination: Path) -> str:
     """Stream the object's bytes to a file, chunk by chunk; they never sit in memory at once.
 
-    The bytes of the one GET `open_object` made, not a ranged multipart transfer.
+    The bytes of the one GET `open_object` made, not a ranged multipart transfer. Returns their
+    sha256 (hex), taken as they pass: the file is never read again for it.
     """
+    digest = hashlib.sha256()
     try:
         with destination.open("wb") as sink:
             for chunk in opened.body.iter_chunks(DOWNLOAD_CHUNK_BYTES):
+                digest.update(chunk)
                 sink.write(chunk)
     except BotoCoreError as exc:
         raise SourceUnavailable(f"S3 download failed: {exc}") from exc
+    return digest.hexdigest()
 
 
 def _get(bucket: str, key: str) -> dict[str, Any] | None:

@@ -19,6 +19,7 @@ import tempfile
 import time
 import zoneinfo
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -32,9 +33,10 @@ from ingestion.errors import SourceUnavailable
 from ingestion.models import MonitoringFile, MonitoringFileDataQuality, MonitoringFileRun
 from ingestion.pipeline import s3
 from ingestion.pipeline.events import ObjectEvent, ParsedEvent, object_name_problem
+from ingestion.pipeline.history import IDENTITY_FIELDS, assess_history
 from ingestion.pipeline.listeners import announce
 from ingestion.pipeline.resolver import resolve_monitoring_file
-from ingestion.pipeline.results import IngestionResult, recorded_result
+from ingestion.pipeline.results import IngestionResult, anomalies_of, recorded_result
 from ingestion.pipeline.statuses import FINAL_STATUSES, Status
 from ingestion.scoring_limits import engine_limits
 from schemas.definition import DefinitionError, SchemaDefinition, parse_definition
@@ -44,8 +46,6 @@ logger = logging.getLogger(__name__)
 __all__ = ["FINAL_STATUSES", "IngestionResult", "Status", "process_event", "process_s3_file"]
 
 MIB = 1024 * 1024
-# The fields of metrics["source"] that together identify one version of one object.
-IDENTITY_FIELDS = ("bucket", "key", "version_id", "etag", "last_modified")
 _UNFOUND = ("not_found", "unmatched")
 
 
@@ -151,8 +151,9 @@ def _run_pipeline(
         laps.lap("lookup")
         if recorded is not None:
             return _duplicate(recorded)
-        report = _score_object(opened, definition, laps)
-    result = _persist(monitoring_file, info, source, report, event_time, force)
+        report, digest = _score_object(opened, definition, laps)
+    scored = _Scored(definition, report, digest)
+    result = _persist(monitoring_file, info, source, scored, event_time, force, laps)
     laps.lap("persist")
     return result
 
@@ -203,16 +204,18 @@ def find_recorded_quality(source: dict[str, Any]) -> MonitoringFileDataQuality |
 
 def _score_object(
     opened: s3.OpenObject, definition: SchemaDefinition | None, laps: telemetry.Laps
-) -> QualityReport:
+) -> tuple[QualityReport, str | None]:
+    """The object's report and the sha256 of its bytes (None: it was not downloaded)."""
     info = opened.info
     limit = settings.MAX_FILE_SIZE_MB * MIB
     if info.size > limit:
-        return unreadable_report(
+        report = unreadable_report(
             f"the object is {info.size / MIB:.1f} MiB, over MAX_FILE_SIZE_MB="
             f"{settings.MAX_FILE_SIZE_MB}; it was not downloaded",
             size_bytes=info.size,
             limit_bytes=limit,
         )
+        return report, None
     # Loaded on the first file scored, not at import: a process that only answers health
     # checks or forwards events never loads pyarrow.
     from ingestion.core.engine import score_file
@@ -220,25 +223,49 @@ def _score_object(
     basename = PurePosixPath(info.key).name or "object"
     with tempfile.TemporaryDirectory(prefix="efm-") as folder:
         path = Path(folder) / basename
-        s3.download_object(opened, path)
+        digest = s3.download_object(opened, path)
         laps.lap("download")
         report = score_file(path, definition, name_hint=info.key, engine_limits=engine_limits())
     laps.lap("score")
-    return report
+    return report, digest
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """What scoring one object produced, for the persist step."""
+
+    definition: SchemaDefinition | None
+    report: QualityReport
+    sha256: str | None
 
 
 def _persist(
     monitoring_file: MonitoringFile,
     info: s3.ObjectInfo,
     source: dict[str, Any],
-    report: QualityReport,
+    scored: _Scored,
     event_time: datetime | None,
     force: bool,
+    laps: telemetry.Laps,
 ) -> IngestionResult:
-    run_at = (event_time or info.last_modified).astimezone(
-        zoneinfo.ZoneInfo(settings.QUALITY_TIME_ZONE)
-    )
+    report = scored.report
+    arrived = event_time or info.last_modified
+    run_at = arrived.astimezone(zoneinfo.ZoneInfo(settings.QUALITY_TIME_ZONE))
+    # The history's own record of this run, for the runs after it: its bytes and arrival.
+    source = {**source, "sha256": scored.sha256, "arrived_at": arrived.isoformat()}
     metrics = {**report.metrics, "source": source}
+    # One bounded read of the file's last runs; the trend never touches score or deductions.
+    trend = assess_history(
+        monitoring_file=monitoring_file,
+        definition=scored.definition,
+        score=report.score,
+        metrics=metrics,
+        arrived=arrived,
+    )
+    if trend is not None:
+        metrics["trend"] = trend.as_metrics()
+        metrics["summary"] = {**metrics["summary"], **trend.summary_lines()}
+    laps.lap("history")
     with transaction.atomic():
         _lock_identity(source)
         # Another delivery of the same object may have committed while this one was scoring.
@@ -332,9 +359,11 @@ def _log_outcome(
         "run_id": result.run_id if result else None,
         "status": status,
         "score": result.score if result else None,
+        # Signals that found the file unlike its usual self (history-aware monitoring).
+        "anomalies": anomalies_of(result) if result and status == "processed" else [],
         "duration_ms": round(duration * 1000, 1),
-        # Where the time went: connect, resolve, get, lookup, download, score, persist (the
-        # stages reached).
+        # Where the time went: connect, resolve, get, lookup, download, score, history (the
+        # baseline read and the trend signals), persist (the stages reached).
         "stages_ms": stages_ms,
     }
     if result is None:
@@ -352,3 +381,5 @@ def _log_outcome(
         score=result.score if result and status == "processed" else None,
         failed_categories=failed,
     )
+    if result is not None and status == "processed":
+        telemetry.record_anomalies(anomalies_of(result))

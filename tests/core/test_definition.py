@@ -282,6 +282,7 @@ def test_the_json_schema_lists_exactly_the_keys_the_parser_accepts():
         "null_values",
         "columns",
         "primary_key",
+        "trend",
     }
 
 

@@ -55,13 +55,21 @@ def run_demo(*args: str) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
-def table_rows(stdout: str) -> dict[str, tuple[str, str, str]]:
+# file -> the trend signals that found it unusual against its seeded history ("-": none).
+EXPECTED_UNUSUAL = {name: "-" for name in EXPECTED} | {"stations_clean.csv": "row_count"}
+
+
+def table_cells(stdout: str) -> dict[str, list[str]]:
     rows = {}
     for line in stdout.splitlines():
         cells = re.split(r"\s{2,}", line.strip())
         if cells[0] in EXPECTED:
-            rows[cells[0]] = tuple(cells[1:4])
+            rows[cells[0]] = cells
     return rows
+
+
+def table_rows(stdout: str) -> dict[str, tuple[str, str, str]]:
+    return {name: tuple(cells[1:4]) for name, cells in table_cells(stdout).items()}
 
 
 @pytest.fixture
@@ -82,6 +90,11 @@ def test_the_demo_scores_every_sample_and_exits_0_with_no_serve(demo_dir):
     assert "all 7 files scored as expected" in done.stdout
     evidence = {line.split()[0]: line for line in done.stdout.splitlines() if "nulls in" in line}
     assert "2 nulls in station" in evidence["stations_nulls.csv"]
+    cells = table_cells(done.stdout)
+    assert {name: row[4] for name, row in cells.items()} == EXPECTED_UNUSUAL, done.stdout
+    assert cells["stations_clean.csv"][5].startswith(
+        "6 rows against a median of 120 over 6 passing runs (0.05x;"
+    ), done.stdout
 
 
 def test_a_taken_port_stops_the_demo_with_one_line():

@@ -23,6 +23,7 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "ingestion.periods": ((), ()),
     "ingestion.correlation": ((), ()),
     "ingestion.scoring_limits": (("ingestion.core",), ()),
+    "ingestion.trend": (("ingestion.trend", "ingestion.core.scoring", "schemas"), ()),
     "ingestion.system_checks": ((), ()),
     "ingestion.pipeline": (
         (
@@ -34,6 +35,8 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "ingestion.aws",
             "ingestion.telemetry",
             "ingestion.scoring_limits",
+            "ingestion.periods",
+            "ingestion.trend",
         ),
         (),
     ),
@@ -79,6 +82,7 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "api",
             "ingestion.pipeline.events",
             "ingestion.pipeline.services",
+            "ingestion.pipeline.history",
             "ingestion.authoring",
             "ingestion.models",
             "ingestion.correlation",

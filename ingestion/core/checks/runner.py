@@ -55,9 +55,10 @@ class TableChecks:
         """No column of the definition is in the file: nothing past the schema can be checked."""
         return not self.header.present
 
-    def consume(self, chunk: Chunk) -> None:
+    def consume(self, chunk: Chunk) -> dict[int, ColumnValues]:
+        """Check one chunk; return the columns read, by header position, for others to reuse."""
         if self.stopped:
-            return
+            return {}
         read = self._read_columns(chunk, self._read)
         for column, index, grouped in self._columns:
             values = read[index]
@@ -69,6 +70,7 @@ class TableChecks:
             rows = check.scan(read)
             if check.exact and len(rows):
                 self._record_repeats(check, read, rows, chunk.lines)
+        return read
 
     @property
     def confirmations(self) -> list[tuple[KeyCheck, Keys]]:
