@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from django.db import connection
+from hypothesis import settings
+
+# Property tests draw the same examples on every run, so that CI fails only where the developer's
+# `make test` fails too; HYPOTHESIS_PROFILE=explore draws new ones (docs/development.md).
+settings.register_profile("repeatable", derandomize=True, print_blob=True)
+settings.register_profile("explore", print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 DDL_PATH = Path(__file__).parent / "sql" / "bms_admin_reporting.sql"
 

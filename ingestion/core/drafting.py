@@ -47,6 +47,7 @@ from ingestion.core.errors import EngineUnavailable, FormatError
 from ingestion.core.limits import DEFAULT_CHUNK_ROWS, DEFAULT_LIMITS, EngineLimits
 from ingestion.core.readers.chunks import Chunk, TableInfo
 from ingestion.core.readers.table import WORKBOOK_KINDS, open_table
+from ingestion.core.strings import NullSpellings
 from schemas.definition import (
     BOOLEAN_TRUE,
     DEFAULT_ENCODING,
@@ -80,7 +81,7 @@ FLAG_WORDS = frozenset({"flag", "active", "enabled", "disabled", "deleted", "val
 NAME_TOKENS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 # Tried in turn when text is not valid UTF-8; latin-1 decodes any byte, so it comes last.
 FALLBACK_ENCODINGS = ("cp1252", "latin-1")
-NULL_SET = pa.array(sorted({"", *DEFAULT_NULL_VALUES}), pa.string())
+NULL_SET = NullSpellings(DEFAULT_NULL_VALUES)
 
 
 class DraftError(ValueError):

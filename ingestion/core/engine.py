@@ -5,19 +5,24 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ingestion.core.checks.findings import Findings
 from ingestion.core.checks.runner import TableChecks
+from ingestion.core.checks.values import ColumnValues
 from ingestion.core.errors import EngineUnavailable, FormatError
 from ingestion.core.limits import (
     DEFAULT_CHUNK_ROWS,
     DEFAULT_LIMITS,
     DEFAULT_SAMPLE_CAP,
+    READ_AHEAD_CHUNKS,
     EngineLimits,
 )
 from ingestion.core.profile import TableProfile
+from ingestion.core.readers.chunks import Chunk, Table
+from ingestion.core.readers.prefetch import Prefetcher
 from ingestion.core.readers.table import open_table
 from ingestion.core.report import QualityReport, build_report, format_failure_report
 from schemas.definition import DEFAULT_NULL_VALUES, SchemaDefinition
@@ -106,7 +111,7 @@ class _Run:
             column_count=len(self.header),
         )
 
-    def _open(self) -> Any:
+    def _open(self) -> Table:
         return open_table(
             self.path,
             self.definition,
@@ -125,6 +130,7 @@ class _Run:
 
     def _first_pass(self) -> TableChecks | None:
         table = self._open()
+        reading: Prefetcher[tuple[Chunk, dict[int, ColumnValues]]] | None = None
         try:
             self.format, self.header = table.info.format, table.info.header
             checks = (
@@ -134,14 +140,29 @@ class _Run:
             )
             null_values = self.definition.null_values if self.definition else DEFAULT_NULL_VALUES
             self.profile = TableProfile(self.header, null_values)
-            for chunk in table.chunks():
+            # Two threads share the work: one reads the columns (nulls, types, the profile), the
+            # other applies the rules to what was read, a chunk behind.
+            reading = Prefetcher(self._read_chunks(table, checks, self.profile), READ_AHEAD_CHUNKS)
+            for chunk, read in reading:
                 self._check_time()
                 self.rows += len(chunk)
-                read = checks.consume(chunk) if checks is not None else {}
-                self.profile.consume(chunk, {index: values.null for index, values in read.items()})
+                if checks is not None:
+                    checks.check(chunk, read)
         finally:
+            # The reading thread first: it may be waiting for the table's next chunk.
+            if reading is not None:
+                reading.close()
             table.close()
         return checks
+
+    @staticmethod
+    def _read_chunks(
+        table: Table, checks: TableChecks | None, profile: TableProfile
+    ) -> Iterator[tuple[Chunk, dict[int, ColumnValues]]]:
+        for chunk in table.chunks():
+            read = checks.read(chunk) if checks is not None else {}
+            profile.consume(chunk, {index: values.null for index, values in read.items()})
+            yield chunk, read
 
     def _confirm(self, checks: TableChecks) -> None:
         """Read the file again to compare the real values behind repeated hashes."""

@@ -12,13 +12,17 @@ MIB = 1024 * 1024
 # table gets fewer rows a chunk, so that a chunk never holds more than MAX_CHUNK_CELLS cells.
 DEFAULT_CHUNK_ROWS = 131_072
 MAX_CHUNK_CELLS = 1_048_576
-# Bytes pyarrow parses per block (it reads a few blocks ahead), and bytes the line scanner reads
-# at a time; a row longer than a block is a format failure.
+# Bytes pyarrow parses per block, and bytes the line scanner reads at a time when it reads
+# alone; a row longer than a block is a format failure.
 BLOCK_BYTES = 2 * MIB
 SCAN_BYTES = 1 * MIB
+# Blocks pyarrow may read past the last batch handed over (it would read some 32 ahead).
+READ_AHEAD_BLOCKS = 3
 MIN_BLOCK_BYTES = 64 * 1024
-# Batches parsed ahead of the checks by the reading thread.
+# Batches parsed ahead of the checks by the parsing thread, and chunks whose columns are read
+# ahead of the rules by the reading thread.
 PREFETCH_BATCHES = 2
+READ_AHEAD_CHUNKS = 2
 
 DEFAULT_SAMPLE_CAP = 5
 # Longest cell value kept in a sample, and most column names listed in one report field.

@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ingestion.core.arrays import Int64s, Mask
 from ingestion.core.limits import MAX_PROFILED_COLUMNS
 from ingestion.core.readers.chunks import Chunk
+from ingestion.core.strings import NullSpellings, trim
 
 
 class TableProfile:
@@ -37,28 +37,27 @@ class TableProfile:
         self.names = tuple(first_positions)[:MAX_PROFILED_COLUMNS]
         self.capped = len(first_positions) > MAX_PROFILED_COLUMNS
         self._positions = tuple(first_positions[name] for name in self.names)
-        self._null_set = pa.array(sorted({"", *null_values}), pa.string())
-        self._nulls: Int64s = np.zeros(len(self.names), dtype=np.int64)
+        self._nulls = NullSpellings(null_values)
+        self._counts: Int64s = np.zeros(len(self.names), dtype=np.int64)
 
     def consume(self, chunk: Chunk, null_masks: Mapping[int, Mask]) -> None:
         """Count the chunk's nulls; `null_masks` holds the masks the checks found, by position."""
         for slot, position in enumerate(self._positions):
             known = null_masks.get(position)
             if known is not None:
-                self._nulls[slot] += int(np.count_nonzero(known))
+                self._counts[slot] += int(np.count_nonzero(known))
             else:
-                self._nulls[slot] += null_count(chunk.columns[position], self._null_set)
+                self._counts[slot] += null_count(chunk.columns[position], self._nulls)
 
     def metrics(self) -> dict[str, Any]:
         """The report's `profile`: the columns in header order and the nulls of each."""
         return {
             "columns": list(self.names),
-            "null_counts": {name: int(n) for name, n in zip(self.names, self._nulls, strict=True)},
+            "null_counts": {name: int(n) for name, n in zip(self.names, self._counts, strict=True)},
             "capped": self.capped,
         }
 
 
-def null_count(raw: pa.Array, null_set: pa.Array) -> int:
-    """How many values of `raw` are missing, or in `null_set` once trimmed."""
-    listed: int | None = pc.sum(pc.is_in(pc.utf8_trim_whitespace(raw), value_set=null_set)).as_py()
-    return int(raw.null_count) + (listed or 0)
+def null_count(raw: pa.Array, nulls: NullSpellings) -> int:
+    """How many values of `raw` are missing, or null spellings once trimmed."""
+    return int(np.count_nonzero(nulls.mask(trim(raw))))

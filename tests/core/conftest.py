@@ -17,6 +17,7 @@ import pytest
 
 from ingestion.core.checks.values import ColumnValues, read_column
 from ingestion.core.readers.chunks import Chunk
+from ingestion.core.strings import NullSpellings
 from schemas.definition import (
     DEFAULT_NULL_VALUES,
     ColumnDefinition,
@@ -115,8 +116,7 @@ def defined(kind: str = "string", **rules: Any) -> ColumnDefinition:
 
 def read_cells(cells: Sequence[str | None], of: ColumnDefinition) -> ColumnValues:
     """Read `cells` (None: no such field) as one chunk of the column `of`."""
-    null_set = pa.array(sorted({"", *DEFAULT_NULL_VALUES}), pa.string())
-    return read_column(pa.array(cells, pa.string()), of, null_set)
+    return read_column(pa.array(cells, pa.string()), of, NullSpellings(DEFAULT_NULL_VALUES))
 
 
 def chunk(rows: Sequence[Sequence[str | None]], first_line: int = 2) -> Chunk:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
-import pyarrow as pa
 
 from ingestion.core.arrays import Int64s, Keys
 
@@ -19,6 +18,7 @@ from ingestion.core.checks.uniqueness import KeyCheck, key_checks
 from ingestion.core.checks.values import ColumnValues, read_column
 from ingestion.core.readers.chunks import Chunk
 from ingestion.core.scoring import CATEGORIES, SCHEMA_VALIDATION, UNIQUENESS
+from ingestion.core.strings import NullSpellings
 from schemas.definition import ColumnDefinition, SchemaDefinition
 
 
@@ -31,7 +31,7 @@ class TableChecks:
 
     def __init__(self, definition: SchemaDefinition, header: tuple[str, ...], cap: int) -> None:
         self.header = check_header(definition, header)
-        self._null_set = pa.array(sorted({"", *definition.null_values}), pa.string())
+        self._nulls = NullSpellings(definition.null_values)
         self._tallies = {category: Tally(category, cap) for category in _row_categories()}
         self._columns: list[tuple[ColumnDefinition, int, dict[str, tuple[ColumnRule, ...]]]] = []
         self._rules: dict[str, dict[str, list[Rule]]] = {category: {} for category in self._tallies}
@@ -57,9 +57,21 @@ class TableChecks:
 
     def consume(self, chunk: Chunk) -> dict[int, ColumnValues]:
         """Check one chunk; return the columns read, by header position, for others to reuse."""
+        read = self.read(chunk)
+        self.check(chunk, read)
+        return read
+
+    def read(self, chunk: Chunk) -> dict[int, ColumnValues]:
+        """Read the chunk's columns the checks need, by header position (no state changes).
+
+        Safe to run in another thread than `check`, one chunk ahead of it.
+        """
+        return {} if self.stopped else self._read_columns(chunk, self._read)
+
+    def check(self, chunk: Chunk, read: dict[int, ColumnValues]) -> None:
+        """Apply the rules and key checks to a chunk's columns, as `read` returned them."""
         if self.stopped:
-            return {}
-        read = self._read_columns(chunk, self._read)
+            return
         for column, index, grouped in self._columns:
             values = read[index]
             shown = partial(sample_text, values.raw)
@@ -70,7 +82,6 @@ class TableChecks:
             rows = check.scan(read)
             if check.exact and len(rows):
                 self._record_repeats(check, read, rows, chunk.lines)
-        return read
 
     @property
     def confirmations(self) -> list[tuple[KeyCheck, Keys]]:
@@ -105,7 +116,7 @@ class TableChecks:
         self, chunk: Chunk, columns: dict[int, ColumnDefinition]
     ) -> dict[int, ColumnValues]:
         return {
-            index: read_column(chunk.columns[index], column, self._null_set)
+            index: read_column(chunk.columns[index], column, self._nulls)
             for index, column in columns.items()
         }
 

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingestion.core.arrays import Int64s, Mask, Typed
+from ingestion.core.strings import NullSpellings, trim
 from schemas.definition import (
     BOOLEAN_FALSE,
     BOOLEAN_TRUE,
@@ -55,7 +56,7 @@ MAX_EXCLUDED_VALUES = 3
 REFUSED_VALUE = re.compile(r"Failed to parse string: '(.*)' as a scalar of type", re.DOTALL)
 _KINDS = {pa.int64(): "integer", pa.float64(): "number", pa.date32(): "date"}
 Parsed = tuple[Mask, Typed]
-FastParser = Callable[[pa.Array, Mask, pa.Array], Parsed | None]
+FastParser = Callable[[pa.Array, Mask, NullSpellings], Parsed | None]
 Parser = Callable[[pa.Array, Mask], Parsed]
 Scalar = TypeVar("Scalar", bound=np.generic)
 TRUE_SET = pa.array(sorted(BOOLEAN_TRUE), pa.string())
@@ -77,14 +78,14 @@ class ColumnValues:
     typed: Typed | None
 
 
-def read_column(raw: pa.Array, column: ColumnDefinition, null_set: pa.Array) -> ColumnValues:
+def read_column(raw: pa.Array, column: ColumnDefinition, nulls: NullSpellings) -> ColumnValues:
     """Find the nulls and convert `raw` to the column's type."""
     if column.type in FAST_PARSERS:
-        fast = _read_fast(raw, column.type, null_set)
+        fast = _read_fast(raw, column.type, nulls)
         if fast is not None:
             return _within_calendar(column.type, fast)
-    trimmed = pc.utf8_trim_whitespace(raw)
-    null = _nulls(raw, trimmed, null_set)
+    trimmed = trim(raw)
+    null = _nulls(raw, trimmed, nulls)
     present = ~null
     if column.type == "string":
         return ColumnValues(raw, trimmed, null, present, None)
@@ -100,22 +101,22 @@ def _within_calendar(kind: str, values: ColumnValues) -> ColumnValues:
     return replace(values, valid=values.valid & (values.typed >= earliest))
 
 
-def _nulls(raw: pa.Array, values: pa.Array, null_set: pa.Array) -> Mask:
-    null = to_numpy(pc.is_in(values, value_set=null_set))
-    if raw.null_count:
+def _nulls(raw: pa.Array, values: pa.Array, nulls: NullSpellings) -> Mask:
+    null = nulls.mask(values)
+    if raw.null_count and values is not raw:
         null |= to_numpy(pc.is_null(raw))
     return null
 
 
-def _read_fast(raw: pa.Array, kind: str, null_set: pa.Array) -> ColumnValues | None:
+def _read_fast(raw: pa.Array, kind: str, nulls: NullSpellings) -> ColumnValues | None:
     """Read a typed column without trimming: it works when every value converts as it stands.
 
     pyarrow refuses surrounding whitespace, so any padded value sends the column to the exact
     path; a value refused for another reason is invalid however it is trimmed.
     """
-    null = _nulls(raw, raw, null_set)
+    null = _nulls(raw, raw, nulls)
     present = ~null
-    parsed = FAST_PARSERS[kind](raw, present, null_set)
+    parsed = FAST_PARSERS[kind](raw, present, nulls)
     if parsed is None:
         return None
     valid, typed = parsed
@@ -152,7 +153,7 @@ def _cast_excluding(
     raw: pa.Array,
     present: Mask,
     target: pa.DataType,
-    null_set: pa.Array,
+    nulls: NullSpellings,
     exclude: bool = True,
 ) -> tuple[pa.Array, pa.Array, Mask] | None:
     """Cast the non-null values in one go, setting aside a few values pyarrow names as bad.
@@ -168,7 +169,7 @@ def _cast_excluding(
             return values, pc.cast(values, target), excluded
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
             bad = _refused(error) if exclude else None
-            if bad is None or bad != bad.strip() or bad.strip() in null_set.to_pylist():
+            if bad is None or bad != bad.strip() or bad.strip() in nulls.spellings:
                 return None
             same = to_numpy(pc.equal(values, bad))
             if not same.any():
@@ -195,7 +196,7 @@ def _valid(present: Mask, excluded: Mask) -> Mask:
     return valid
 
 
-def _fast_integer(raw: pa.Array, present: Mask, nulls: pa.Array) -> Parsed | None:
+def _fast_integer(raw: pa.Array, present: Mask, nulls: NullSpellings) -> Parsed | None:
     cast = _cast_excluding(raw, present, pa.int64(), nulls)
     # pyarrow also reads hexadecimal (0x1F); every other value it takes is -?[0-9]+.
     if cast is None or _any_hexadecimal(cast[0]):
@@ -204,7 +205,7 @@ def _fast_integer(raw: pa.Array, present: Mask, nulls: pa.Array) -> Parsed | Non
     return _valid(present, excluded), _scatter(present, converted, np.int64)
 
 
-def _fast_number(raw: pa.Array, present: Mask, nulls: pa.Array) -> Parsed | None:
+def _fast_number(raw: pa.Array, present: Mask, nulls: NullSpellings) -> Parsed | None:
     cast = _cast_excluding(raw, present, pa.float64(), nulls)
     if cast is None:
         return None
@@ -214,7 +215,7 @@ def _fast_number(raw: pa.Array, present: Mask, nulls: pa.Array) -> Parsed | None
     return _valid(present, excluded) & np.isfinite(typed), typed
 
 
-def _fast_date(raw: pa.Array, present: Mask, nulls: pa.Array) -> Parsed | None:
+def _fast_date(raw: pa.Array, present: Mask, nulls: NullSpellings) -> Parsed | None:
     # pyarrow reads exactly YYYY-MM-DD into a date32, refusing impossible dates.
     cast = _cast_excluding(raw, present, pa.date32(), nulls)
     if cast is None:
@@ -223,7 +224,7 @@ def _fast_date(raw: pa.Array, present: Mask, nulls: pa.Array) -> Parsed | None:
     return _valid(present, excluded), _scatter(present, converted.cast(pa.int32()), np.int64)
 
 
-def _fast_datetime(raw: pa.Array, present: Mask, nulls: pa.Array) -> Parsed | None:
+def _fast_datetime(raw: pa.Array, present: Mask, nulls: NullSpellings) -> Parsed | None:
     # A zone or a long fraction also makes pyarrow refuse a valid value: no setting aside here.
     cast = _cast_excluding(raw, present, pa.timestamp("us"), nulls, exclude=False)
     # pyarrow also reads a bare date or an hour without minutes; both are shorter than
@@ -233,7 +234,7 @@ def _fast_datetime(raw: pa.Array, present: Mask, nulls: pa.Array) -> Parsed | No
     return present, _scatter(present, cast[1].cast(pa.int64()), np.int64)
 
 
-def _fast_boolean(raw: pa.Array, present: Mask, nulls: pa.Array) -> Parsed | None:
+def _fast_boolean(raw: pa.Array, present: Mask, nulls: NullSpellings) -> Parsed | None:
     valid, typed = _parse_boolean(raw, present)
     return (valid, typed) if np.array_equal(valid, present) else None
 

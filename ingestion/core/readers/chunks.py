@@ -6,7 +6,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import numpy as np
 import pyarrow as pa
 
 from ingestion.core.arrays import Int64s
@@ -52,32 +51,14 @@ class Table(Protocol):
     def close(self) -> None: ...
 
 
-def rechunk(chunks: Iterable[Chunk], chunk_rows: int) -> Iterator[Chunk]:
-    """Regroup `chunks` into chunks of `chunk_rows` rows (the last one may be shorter)."""
-    pending: list[Chunk] = []
-    held = 0
+def bounded(chunks: Iterable[Chunk], chunk_rows: int) -> Iterator[Chunk]:
+    """Yield `chunks` as they come, a chunk longer than `chunk_rows` rows in pieces.
+
+    Never joins chunks: a join would copy every value once more, and the checks give the same
+    results however the rows are cut.
+    """
     for chunk in chunks:
-        pending.append(chunk)
-        held += len(chunk)
-        if held >= chunk_rows:
-            whole = concat(pending)
-            full = held - held % chunk_rows
-            yield from split(whole.slice(0, full), chunk_rows)
-            rest = whole.slice(full, held)
-            pending, held = ([rest], len(rest)) if len(rest) else ([], 0)
-    if held:
-        yield concat(pending)
-
-
-def concat(chunks: list[Chunk]) -> Chunk:
-    """Join consecutive chunks into one (copying the values once)."""
-    if len(chunks) == 1:
-        return chunks[0]
-    columns = tuple(
-        pa.concat_arrays([chunk.columns[index] for chunk in chunks])
-        for index in range(len(chunks[0].columns))
-    )
-    return Chunk(columns, np.concatenate([chunk.lines for chunk in chunks]))
+        yield from split(chunk, chunk_rows)
 
 
 def split(chunk: Chunk, chunk_rows: int) -> Iterator[Chunk]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 import threading
 from dataclasses import dataclass
@@ -16,6 +17,13 @@ from ingestion.core.readers.compression import ByteStream
 
 LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 NEWLINE, CARRIAGE_RETURN = 10, 13
+# Two newlines in a row, at an even or at an odd byte offset, read as one 16-bit word.
+DOUBLE_NEWLINE = 0x0A0A
+# A paced read that has waited this long for the parser's consumer is let through anyway: the
+# pace bounds memory, it must never stall the reading.
+STALL_SECONDS = 1.0
+UNPACED = float("inf")
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -31,14 +39,19 @@ class ScanState:
 
 
 class LineScanner:
-    """Reads the text a second time, beside pyarrow, to note what its CSV parser does not report.
+    """The text on its way to pyarrow's CSV parser, noting what the parser does not report.
 
-    It records where the blank lines are (by physical line number) and which lines lie in reads
-    that hold a quote (only quoted values can span lines). Line breaks are `\\r\\n`, `\\r` or
-    `\\n`, as pyarrow counts them; a `\\r` ending a read is held back so that a `\\r\\n` is
-    never split. `skip` bytes (a UTF-8 BOM) are dropped; with `encoding` set the bytes are
-    decoded from it first. The reading thread scans ahead as pyarrow parses; the checking thread
-    asks for more only when it needs it; a lock keeps the two apart.
+    pyarrow reads the text through `read`, so every byte is read once, and the scanner records
+    where the blank lines are (by physical line number) and which lines lie in reads that hold a
+    quote (only quoted values can span lines). Line breaks are `\\r\\n`, `\\r` or `\\n`, as
+    pyarrow counts them; a `\\r` ending a read is held back so that a `\\r\\n` is never split.
+    `skip` bytes (a UTF-8 BOM) are dropped; with `encoding` set the bytes are decoded from it and
+    handed on as UTF-8.
+
+    pyarrow reads ahead of its consumer (some 32 blocks); `allow` paces it: a read past the
+    allowed position waits until the consumer has taken more batches, so the text in memory
+    stays a few blocks. The checking thread waits in `scan_to` for lines pyarrow has not read
+    yet. A lock (and its condition) keeps the threads apart.
     """
 
     def __init__(self, source: ByteStream, *, skip: int = 0, encoding: str | None = None) -> None:
@@ -46,6 +59,9 @@ class LineScanner:
         self._decoder = codecs.getincrementaldecoder(encoding)("strict") if encoding else None
         self._encoding = encoding
         self._lock = threading.Lock()
+        self._moved = threading.Condition(self._lock)
+        self._limit = UNPACED
+        self._closed = False
         self._decoded = b""
         self._carry = b""
         self._eof = False
@@ -58,22 +74,50 @@ class LineScanner:
         if skip:
             source.read(skip)
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def readable(self) -> bool:
+        return True
+
     def close(self) -> None:
-        with self._lock:
+        """Stop: a waiting read returns no bytes, and the source is closed."""
+        with self._moved:
+            self._closed = True
+            self._moved.notify_all()
             self._source.close()
 
-    def scan_to(self, line: int) -> ScanState:
-        """Read on until every line up to `line` has been seen (or the text ends)."""
-        with self._lock:
-            while self.breaks < line and not self.exhausted:
-                self._read(limits.SCAN_BYTES)
-            return self._state()
+    def allow(self, position: int) -> None:
+        """Let reads go on up to `position` bytes of text (pacing the parser's read-ahead)."""
+        with self._moved:
+            self._limit = max(self._limit, position) if self._limit != UNPACED else position
+            self._moved.notify_all()
 
-    def scan_bytes(self, position: int) -> None:
-        """Read on until `position` bytes of text have been seen (or the text ends)."""
-        with self._lock:
-            while self.position < position and not self.exhausted:
-                self._read(limits.SCAN_BYTES)
+    def read(self, size: int = -1) -> bytes:
+        """Hand over the next bytes of text (at most `size`), once the pace allows it."""
+        with self._moved:
+            while self.position >= self._limit and not self._closed:
+                if not self._moved.wait(STALL_SECONDS):
+                    logger.debug("text read-ahead waited %.1f s; reading on", STALL_SECONDS)
+                    self._limit = self.position + max(size, limits.MIN_BLOCK_BYTES)
+            if self._closed:
+                return b""
+            if size < 0:
+                return b"".join(iter(lambda: self._read(limits.SCAN_BYTES), b""))
+            data = self._read(size)
+            self._moved.notify_all()
+            return data
+
+    def scan_to(self, line: int) -> ScanState:
+        """Wait until every line up to `line` has been read (or the text ends)."""
+        with self._moved:
+            while self.breaks < line and not self.exhausted and not self._closed:
+                # The consumer needs these lines now: nothing may hold their bytes back.
+                self._limit = UNPACED
+                self._moved.notify_all()
+                self._moved.wait(STALL_SECONDS)
+            return self._state()
 
     def state(self) -> ScanState:
         """Hand over the blank lines found since the last call, with how far the scan got."""
@@ -85,10 +129,6 @@ class LineScanner:
         with self._lock:
             self._quoted = [span for span in self._quoted if span[1] >= first]
             return any(low <= last for low, _ in self._quoted)
-
-    def read(self, size: int) -> bytes:
-        with self._lock:
-            return self._read(size)
 
     def _state(self) -> ScanState:
         found, self._blank_lines = self._blank_lines, []
@@ -167,16 +207,28 @@ def _quick_breaks(data: bytes, at_line_start: bool) -> tuple[int, bool]:
     leaves the exact work to `_break_positions`.
     """
     codes = np.frombuffer(data, np.uint8)
+    if b"\r" not in data:
+        count = int(np.count_nonzero(codes == NEWLINE))
+        if at_line_start and data.startswith(b"\n"):
+            return count, False
+        return count, not _has_double_newline(data)
     newline = codes == NEWLINE
     count = int(np.count_nonzero(newline))
     if at_line_start and data.startswith((b"\n", b"\r\n")):
         return count, False
-    if b"\r" not in data:
-        return count, not np.any(newline[1:] & newline[:-1])
     carriage = codes == CARRIAGE_RETURN
     if np.count_nonzero(carriage[:-1] & newline[1:]) != np.count_nonzero(carriage):
         return count, False
     return count, not np.any(newline[2:] & carriage[1:-1] & newline[:-2])
+
+
+def _has_double_newline(data: bytes) -> bool:
+    """Tell whether `data` holds two newlines in a row: as 16-bit words, which halves the work."""
+    even = np.frombuffer(data, "<u2", count=len(data) // 2)
+    if np.any(even == DOUBLE_NEWLINE):
+        return True
+    odd = np.frombuffer(data, "<u2", offset=1, count=(len(data) - 1) // 2)
+    return bool(np.any(odd == DOUBLE_NEWLINE))
 
 
 def _break_positions(data: bytes) -> tuple[Int64s, Int64s]:

@@ -6,8 +6,9 @@ parses every record as strings, header included, in blocks of a fixed size, in a
 the checks; records with the wrong number of fields come back through its invalid-row handler
 and are put back in place: a short row gets nulls, a whitespace-only line is skipped like a blank
 line (in a one-column file it is a row with a null cell), a long row is a format failure.
-A `LineScanner` reads the text a second time (from the page cache), beside the parser, to find
-blank lines and quoted regions, so that every row gets the line number a person sees.
+pyarrow reads the text through a `LineScanner`, which decompresses and transcodes it once, paces
+pyarrow's read-ahead and notes blank lines and quoted regions, so that every row gets the line
+number a person sees.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import pyarrow.csv as pa_csv
 from ingestion.core import limits
 from ingestion.core.arrays import Int64s
 from ingestion.core.errors import FormatError
-from ingestion.core.readers.chunks import Chunk, TableInfo, rechunk
+from ingestion.core.readers.chunks import Chunk, TableInfo, bounded
 from ingestion.core.readers.compression import open_bytes
 from ingestion.core.readers.content import is_utf8, split_bom
 from ingestion.core.readers.lines import LineTracker, RecordOrder, RejectedRow
@@ -194,8 +195,8 @@ class TextTable:
             raise
 
     def chunks(self) -> Iterator[Chunk]:
-        """Yield the data rows in chunks of `chunk_rows` (pyarrow's batches are regrouped)."""
-        yield from rechunk(self._data(), self._chunk_rows)
+        """Yield the data rows in chunks of at most `chunk_rows`: pyarrow's batches, split."""
+        yield from bounded(self._data(), self._chunk_rows)
 
     def _data(self) -> Iterator[Chunk]:
         if self._rest is not None:
@@ -204,10 +205,12 @@ class TextTable:
         yield from self._records
 
     def close(self) -> None:
+        # The scanner first: a pyarrow read waiting for its pace then ends, and so does the
+        # prefetch thread.
+        self._scanner.close()
         if self._prefetch is not None:
             self._prefetch.close()
             self._prefetch = None
-        self._scanner.close()
 
     def _open(self) -> None:
         reader = self._arrow_reader()
@@ -222,17 +225,15 @@ class TextTable:
 
     def _arrow_reader(self) -> pa.RecordBatchReader:
         names = [f"c{index}" for index in range(self._layout.fields)]
-        source: pa.NativeFile = pa.OSFile(str(self._path))
-        if self._layout.compression == "gzip":
-            source = pa.CompressedInputStream(source, "gzip")
+        self._scanner.allow(limits.READ_AHEAD_BLOCKS * limits.BLOCK_BYTES)
         try:
             return pa_csv.open_csv(
-                source,
+                self._scanner,
                 read_options=pa_csv.ReadOptions(
                     column_names=names,
                     use_threads=False,
                     block_size=limits.BLOCK_BYTES,
-                    encoding=self._layout.transcode or "utf8",
+                    encoding="utf8",
                 ),
                 parse_options=pa_csv.ParseOptions(
                     delimiter=self._layout.delimiter,
@@ -259,8 +260,8 @@ class TextTable:
     def _batches(self, reader: pa.RecordBatchReader) -> Iterator[tuple[Any, ...]]:
         """Yield each batch with the rows pyarrow rejected while parsing it (prefetch thread).
 
-        The scanner follows in this thread: pyarrow's batch k ends within block k, so scanning
-        one block past that leaves the checking thread nothing to wait for.
+        pyarrow parses one batch a block, so taking batch k lets it read on to block
+        k + READ_AHEAD_BLOCKS; the rows of batch k were all read before it was handed over.
         """
         blocks = 0
         while True:
@@ -271,7 +272,7 @@ class TextTable:
             except (pa.ArrowException, UnicodeDecodeError, OSError) as error:
                 raise self._parse_error(error) from None
             blocks += 1
-            self._scanner.scan_bytes((blocks + 1) * limits.BLOCK_BYTES)
+            self._scanner.allow((blocks + limits.READ_AHEAD_BLOCKS) * limits.BLOCK_BYTES)
             rejected, self._rejected = self._rejected, []
             yield batch, rejected
             if batch is None:
