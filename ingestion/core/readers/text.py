@@ -185,6 +185,7 @@ class TextTable:
             encoding=layout.transcode,
         )
         self._rejected: list[RejectedRow] = []
+        self._reader: pa.RecordBatchReader | None = None
         self._prefetch: Prefetcher[tuple[Any, ...]] | None = None
         self._rest: Chunk | None = None
         self._records: Iterator[Chunk] = iter(())
@@ -211,9 +212,13 @@ class TextTable:
         if self._prefetch is not None:
             self._prefetch.close()
             self._prefetch = None
+        # No read of pyarrow's may still be under way when the interpreter exits.
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
     def _open(self) -> None:
-        reader = self._arrow_reader()
+        reader = self._reader = self._arrow_reader()
         self._prefetch = Prefetcher(self._batches(reader), limits.PREFETCH_BATCHES)
         self._records = self._ordered(iter(self._prefetch))
         for chunk in self._records:
