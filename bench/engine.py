@@ -1,8 +1,8 @@
 """Benchmark the validation engine against a plain pyarrow.csv.read_csv of the same files.
 
     python -m bench.engine [--sizes 100000,1000000,10000000] [--repeat 3] [--xlsx-rows 100000]
-                           [--big-sheet] [--no-start-up]
-    python -m bench.engine --e2e [options of bench.e2e]    # the end-to-end run (bench/e2e.py)
+                           [--big-sheet] [--no-start-up] [--no-e2e]
+    python -m bench.engine --e2e [options of bench.e2e]    # the end-to-end run alone (bench/e2e.py)
 
 Files are generated once (fixed seed) under `.bench/` and reused: columns
 id,station,reading,observed_at,status,note with a few nulls, duplicate ids, out-of-range
@@ -15,7 +15,9 @@ way beside a bare python-calamine read of it; `--big-sheet` also scores a 1,048,
 
 The start-up figures come first: the wall time of a fresh interpreter running `django.setup()`
 and `manage.py process_file --help`, and the memory of one that imports the engine and calls
-nothing (RSS, split into private memory and the shared libraries' mapped pages).
+nothing (RSS, split into private memory and the shared libraries' mapped pages). The end-to-end
+table comes last: `bench.e2e --sweep` (worker concurrency 1, 2, 4 and 8 on the demo's whole stack),
+unless `--no-e2e`.
 """
 
 from __future__ import annotations
@@ -104,8 +106,11 @@ def main(argv: list[str] | None = None) -> int:
         _workbook_line(xlsx_file(options.folder, options.xlsx_rows), options.repeat)
     if options.big_sheet:
         _workbook_line(big_sheet_file(options.folder), 1)
-    print("end to end: make bench BENCH_ARGS=--e2e (see docs/benchmark.md)")
-    return 0
+    if not options.end_to_end:
+        return 0
+    from bench import e2e
+
+    return e2e.main(["--sweep"])
 
 
 def start_up_line(repeat: int) -> str:
@@ -183,9 +188,15 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="skip the start-up figures (django.setup() wall time, engine import RSS)",
     )
     parser.add_argument(
+        "--no-e2e",
+        dest="end_to_end",
+        action="store_false",
+        help="skip the end-to-end table (bench.e2e --sweep, a few minutes)",
+    )
+    parser.add_argument(
         "--e2e",
         action="store_true",
-        help="run the end-to-end benchmark instead (bench/e2e.py; its options follow)",
+        help="run only the end-to-end benchmark (bench/e2e.py; its options follow)",
     )
     parser.add_argument(
         "--child", choices=["engine", "pyarrow", "calamine"], help=argparse.SUPPRESS
