@@ -20,6 +20,10 @@ import pyarrow.compute as pc
 MIDNIGHT = dt.time(0, 0)
 FLOAT_INT_LIMIT = 2**63
 MIDNIGHT_SUFFIX = "T00:00:00"
+# Where arrow's text of a timestamp has a space and isoformat a "T".
+ISO_DATE_LENGTH = len("YYYY-MM-DD")
+MICROS_PER_SECOND = 1_000_000
+MICROS_PER_DAY = 86_400 * MICROS_PER_SECOND
 # What Python's str.strip() removes, for a cell that is blank when stripped (RE2's \s is ASCII).
 PYTHON_WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -123,8 +127,8 @@ def column_text(values: list[Any], kind: str) -> pa.Array:
         return pc.if_else(pc.equal(texts, ""), pa.scalar(None, pa.string()), texts)
     if types <= {float, str}:
         return _numbers_text(values, str in types)
-    if types == {dt.datetime} and kind != "date":
-        return pa.array([value.isoformat() for value in values], pa.string())
+    if types <= {dt.datetime, dt.date, str}:
+        return _moments_text(values, kind, str in types)
     table = _BY_KIND.get(kind, _NATIVE)
     return pa.array([table.get(type(value), as_text)(value) for value in values], pa.string())
 
@@ -151,6 +155,57 @@ def _numbers_text(values: list[Any], mixed: bool) -> pa.Array:
         for index in np.flatnonzero(~is_number).tolist():
             texts[index] = values[index] or None
     return pa.array(texts, pa.string())
+
+
+def _moments_text(values: list[Any], kind: str, mixed: bool) -> pa.Array:
+    """Datetimes and dates (and text) written by arrow's casts, as `isoformat` writes them.
+
+    A date is its midnight. Arrow writes a timestamp as `YYYY-MM-DD HH:MM:SS` and the fraction
+    always; `isoformat` has a `T` and writes the fraction only when there is one. calamine's
+    datetimes are naive, so no time zone is lost.
+    """
+    moments = pa.array(
+        [value if type(value) is dt.datetime else _moment(value) for value in values],
+        pa.timestamp("us"),
+    )
+    micros = moments.cast(pa.int64()).fill_null(0).to_numpy()
+    seconds = moments.cast(pa.timestamp("s"), safe=False)
+    texts = pc.utf8_replace_slice(
+        seconds.cast(pa.string()), ISO_DATE_LENGTH, ISO_DATE_LENGTH + 1, "T"
+    )
+    fraction = micros % MICROS_PER_SECOND != 0
+    if fraction.any():
+        precise = pc.utf8_replace_slice(
+            moments.cast(pa.string()), ISO_DATE_LENGTH, ISO_DATE_LENGTH + 1, "T"
+        )
+        texts = pc.if_else(pa.array(fraction), precise, texts)
+    if kind == "date":
+        midnight = micros % MICROS_PER_DAY == 0
+        if midnight.any():
+            days = moments.cast(pa.date32(), safe=False).cast(pa.string())
+            texts = pc.if_else(pa.array(midnight), days, texts)
+    if mixed:
+        texts = _with_text(texts, values)
+    return texts
+
+
+def _moment(value: dt.date | str) -> dt.datetime | None:
+    """A date as its midnight; text (written afterwards by `_with_text`) as no moment."""
+    if isinstance(value, str):
+        return None
+    return dt.datetime.combine(value, MIDNIGHT)
+
+
+def _with_text(texts: pa.Array, values: list[Any]) -> pa.Array:
+    """`texts` with the non-empty text cells of `values` written in (an empty one is null)."""
+    found = [index for index, value in enumerate(values) if type(value) is str and value]
+    if not found:
+        return texts
+    mask = np.zeros(len(values), dtype=bool)
+    mask[found] = True
+    return pc.replace_with_mask(
+        texts, pa.array(mask), pa.array([values[i] for i in found], pa.string())
+    )
 
 
 def _whole(numbers: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
