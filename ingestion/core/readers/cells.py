@@ -24,6 +24,9 @@ MIDNIGHT_SUFFIX = "T00:00:00"
 ISO_DATE_LENGTH = len("YYYY-MM-DD")
 MICROS_PER_SECOND = 1_000_000
 MICROS_PER_DAY = 86_400 * MICROS_PER_SECOND
+# Where arrow and `repr` both write a float's shortest digits as plain decimals.
+PLAIN_FLOAT_LOW = 1e-4
+PLAIN_FLOAT_HIGH = 1e10
 # What Python's str.strip() removes, for a cell that is blank when stripped (RE2's \s is ASCII).
 PYTHON_WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -134,7 +137,12 @@ def column_text(values: list[Any], kind: str) -> pa.Array:
 
 
 def _numbers_text(values: list[Any], mixed: bool) -> pa.Array:
-    """Floats (and text) written in C where they are whole, by `repr` where they are not."""
+    """Floats (and text) written by arrow's casts, by `repr` where arrow would write otherwise.
+
+    A whole float is cast to an integer. A fraction is written as arrow writes a float, which is
+    Python's shortest round-trip form wherever both write plain decimals: from 1e-4 (below it
+    `repr` turns to exponents) to 1e10 (from there arrow does); the rest go through `repr`.
+    """
     if mixed:
         is_number = np.array([type(value) is float for value in values], dtype=bool)
         numbers = np.array(
@@ -144,17 +152,21 @@ def _numbers_text(values: list[Any], mixed: bool) -> pa.Array:
         is_number = np.ones(len(values), dtype=bool)
         numbers = np.array(values, dtype=np.float64)
     whole = is_number & _whole(numbers)
-    texts = np.empty(len(values), dtype=object)
-    if whole.any():
-        integers = pa.array(numbers[whole].astype(np.int64)).cast(pa.string())
-        texts[whole] = integers.to_numpy(zero_copy_only=False)
-    fraction = is_number & ~whole
-    if fraction.any():
-        texts[fraction] = list(map(repr, numbers[fraction].tolist()))
-    if mixed:
-        for index in np.flatnonzero(~is_number).tolist():
-            texts[index] = values[index] or None
-    return pa.array(texts, pa.string())
+    integers = pa.array(np.where(whole, numbers, 0.0).astype(np.int64)).cast(pa.string())
+    if whole.all():
+        return integers
+    texts = pc.if_else(pa.array(whole), integers, pa.array(numbers).cast(pa.string()))
+    with np.errstate(invalid="ignore"):
+        magnitude = np.abs(numbers)
+        plain = (magnitude >= PLAIN_FLOAT_LOW) & (magnitude < PLAIN_FLOAT_HIGH)
+    unlike = ~is_number | (~whole & ~plain)
+    if not unlike.any():
+        return texts
+    written = [
+        repr(float(numbers[index])) if is_number[index] else values[index] or None
+        for index in np.flatnonzero(unlike).tolist()
+    ]
+    return pc.replace_with_mask(texts, pa.array(unlike), pa.array(written, pa.string()))
 
 
 def _moments_text(values: list[Any], kind: str, mixed: bool) -> pa.Array:
@@ -185,7 +197,7 @@ def _moments_text(values: list[Any], kind: str, mixed: bool) -> pa.Array:
             days = moments.cast(pa.date32(), safe=False).cast(pa.string())
             texts = pc.if_else(pa.array(midnight), days, texts)
     if mixed:
-        texts = _with_text(texts, values)
+        texts = _with_text(texts, moments, values)
     return texts
 
 
@@ -196,16 +208,15 @@ def _moment(value: dt.date | str) -> dt.datetime | None:
     return dt.datetime.combine(value, MIDNIGHT)
 
 
-def _with_text(texts: pa.Array, values: list[Any]) -> pa.Array:
-    """`texts` with the non-empty text cells of `values` written in (an empty one is null)."""
-    found = [index for index, value in enumerate(values) if type(value) is str and value]
-    if not found:
+def _with_text(texts: pa.Array, moments: pa.Array, values: list[Any]) -> pa.Array:
+    """`texts` with the text cells of `values` (the moments' nulls) written in, "" as null."""
+    found = np.flatnonzero(moments.is_null().to_numpy(zero_copy_only=False)).tolist()
+    written = [values[index] or None for index in found]
+    if not any(written):
         return texts
     mask = np.zeros(len(values), dtype=bool)
     mask[found] = True
-    return pc.replace_with_mask(
-        texts, pa.array(mask), pa.array([values[i] for i in found], pa.string())
-    )
+    return pc.replace_with_mask(texts, pa.array(mask), pa.array(written, pa.string()))
 
 
 def _whole(numbers: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
