@@ -3,13 +3,18 @@
 Three looks at a package, each made from the zip directory or by scanning decompressed bytes in
 C (never by parsing XML in Python):
 - `check_zip_bomb`: the directory's declared sizes and ratios (nothing is decompressed);
-- `refuse_declarations`: no XML part that calamine may parse carries a DTD or an entity
+- `vet_parts`: no XML part that calamine may parse carries a DTD or an entity
   declaration (calamine's parser would not expand them, but it must never be handed one);
-- `survey_sheet`: whether calamine reads a worksheet exactly as the streaming reader does and
-  within the memory it is allowed. calamine builds a dense grid from the top-left to the
-  bottom-right cell (32 bytes a cell, allocated at once), so two far-apart cells in a tiny file
-  would ask for hundreds of gigabytes and abort the process: the cells' references must lie
-  inside the sheet's declared dimension, and the dimension must be small enough.
+- `bound_grid` and `reads_alike`: whether calamine reads a worksheet within the memory it is
+  allowed and exactly as the streaming reader does. calamine builds a dense grid from the
+  top-left to the bottom-right cell (32 bytes a cell, allocated at once), so two far-apart cells
+  in a tiny file would ask for hundreds of gigabytes and abort the process: the cells'
+  references must lie inside the sheet's declared dimension, and the dimension must be small
+  enough.
+
+The worksheet scans run arrow's RE2 over each block (`_found`): a DFA with no cost per match,
+about three times as fast as `re` on a sheet's 500k cells, and with the GIL released, so
+`bound_grid` decompresses its next block meanwhile and `reads_alike` leaves the main thread free.
 """
 
 from __future__ import annotations
@@ -95,7 +100,8 @@ def declared_size(archive: zipfile.ZipFile, name: str) -> int:
 def vet_parts(archive: zipfile.ZipFile, skip: Iterable[str] = ()) -> bool:
     """Raise FormatError when an XML part declares a DTD or entities; else tell if calamine fits.
 
-    Parts in `skip` (worksheets that will not be read, or that `survey_sheet` scans) are left.
+    Parts in `skip` (worksheets that will not be read, or that `bound_grid` and `reads_alike`
+    scan) are left.
     The wording is the streaming reader's, so a refusal reads the same whichever reader runs.
     False when calamine would not read the parts as the streaming reader does: a UTF-16 part
     (its bytes hide declarations from a byte search) or shared strings that calamine would trim.
@@ -136,7 +142,7 @@ def bound_grid(archive: zipfile.ZipFile, name: str) -> int | None:
     ahead = Prefetcher(blocks, PREFETCH_BLOCKS)
     try:
         for block in itertools.chain([head], ahead):
-            if pc.match_substring_regex(pa.array([block], pa.binary()), options=unbound)[0].as_py():
+            if _found(pa.array([block], pa.binary()), unbound):
                 return None
     finally:
         ahead.close()
@@ -186,7 +192,7 @@ def reads_alike(
 
 
 def _found(data: pa.Array, pattern: pc.MatchSubstringOptions) -> bool:
-    """Whether RE2 finds `pattern` in the one block of `data` (arrow releases the GIL)."""
+    """Whether RE2 finds `pattern` in the one block of `data` (its bytes read as Latin-1)."""
     return bool(pc.match_substring_regex(data, options=pattern)[0].as_py())
 
 
@@ -257,9 +263,8 @@ def _unbound_marks(prefix: bytes, letters: str, digits: str) -> str:
     """An RE2 pattern for what leaves the grid unbounded: `<!`, or a misplaced cell.
 
     A cell is misplaced with no leading reference, or one past the column or row of the
-    dimension's end. RE2 (arrow's, on bytes as Latin-1) scans a part three times as fast as
-    `re` and without the GIL; it has no lookahead, so "not followed by ` r="[A-Z]`" is spelt
-    out, end of text included.
+    dimension's end. RE2 has no lookahead, so "not followed by ` r="[A-Z]`" is spelt out, the
+    end of the text included.
     """
     tag = "<" + re.escape(prefix.decode("ascii")) + "c"
     column = _greater(letters, string.ascii_uppercase)
