@@ -20,6 +20,13 @@ import pyarrow.compute as pc
 MIDNIGHT = dt.time(0, 0)
 FLOAT_INT_LIMIT = 2**63
 MIDNIGHT_SUFFIX = "T00:00:00"
+# Where arrow's text of a timestamp has a space and isoformat a "T".
+ISO_DATE_LENGTH = len("YYYY-MM-DD")
+MICROS_PER_SECOND = 1_000_000
+MICROS_PER_DAY = 86_400 * MICROS_PER_SECOND
+# Where arrow and `repr` both write a float's shortest digits as plain decimals.
+PLAIN_FLOAT_LOW = 1e-4
+PLAIN_FLOAT_HIGH = 1e10
 # What Python's str.strip() removes, for a cell that is blank when stripped (RE2's \s is ASCII).
 PYTHON_WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -123,14 +130,19 @@ def column_text(values: list[Any], kind: str) -> pa.Array:
         return pc.if_else(pc.equal(texts, ""), pa.scalar(None, pa.string()), texts)
     if types <= {float, str}:
         return _numbers_text(values, str in types)
-    if types == {dt.datetime} and kind != "date":
-        return pa.array([value.isoformat() for value in values], pa.string())
+    if types <= {dt.datetime, dt.date, str}:
+        return _moments_text(values, kind, str in types)
     table = _BY_KIND.get(kind, _NATIVE)
     return pa.array([table.get(type(value), as_text)(value) for value in values], pa.string())
 
 
 def _numbers_text(values: list[Any], mixed: bool) -> pa.Array:
-    """Floats (and text) written in C where they are whole, by `repr` where they are not."""
+    """Floats (and text) written by arrow's casts, by `repr` where arrow would write otherwise.
+
+    A whole float is cast to an integer. A fraction is written as arrow writes a float, which is
+    Python's shortest round-trip form wherever both write plain decimals: from 1e-4 (below it
+    `repr` turns to exponents) to 1e10 (from there arrow does); the rest go through `repr`.
+    """
     if mixed:
         is_number = np.array([type(value) is float for value in values], dtype=bool)
         numbers = np.array(
@@ -140,17 +152,71 @@ def _numbers_text(values: list[Any], mixed: bool) -> pa.Array:
         is_number = np.ones(len(values), dtype=bool)
         numbers = np.array(values, dtype=np.float64)
     whole = is_number & _whole(numbers)
-    texts = np.empty(len(values), dtype=object)
-    if whole.any():
-        integers = pa.array(numbers[whole].astype(np.int64)).cast(pa.string())
-        texts[whole] = integers.to_numpy(zero_copy_only=False)
-    fraction = is_number & ~whole
+    integers = pa.array(np.where(whole, numbers, 0.0).astype(np.int64)).cast(pa.string())
+    if whole.all():
+        return integers
+    texts = pc.if_else(pa.array(whole), integers, pa.array(numbers).cast(pa.string()))
+    with np.errstate(invalid="ignore"):
+        magnitude = np.abs(numbers)
+        plain = (magnitude >= PLAIN_FLOAT_LOW) & (magnitude < PLAIN_FLOAT_HIGH)
+    unlike = ~is_number | (~whole & ~plain)
+    if not unlike.any():
+        return texts
+    written = [
+        repr(float(numbers[index])) if is_number[index] else values[index] or None
+        for index in np.flatnonzero(unlike).tolist()
+    ]
+    return pc.replace_with_mask(texts, pa.array(unlike), pa.array(written, pa.string()))
+
+
+def _moments_text(values: list[Any], kind: str, mixed: bool) -> pa.Array:
+    """Datetimes and dates (and text) written by arrow's casts, as `isoformat` writes them.
+
+    A date is its midnight. Arrow writes a timestamp as `YYYY-MM-DD HH:MM:SS` and the fraction
+    always; `isoformat` has a `T` and writes the fraction only when there is one. calamine's
+    datetimes are naive, so no time zone is lost.
+    """
+    moments = pa.array(
+        [value if type(value) is dt.datetime else _moment(value) for value in values],
+        pa.timestamp("us"),
+    )
+    micros = moments.cast(pa.int64()).fill_null(0).to_numpy()
+    seconds = moments.cast(pa.timestamp("s"), safe=False)
+    texts = pc.utf8_replace_slice(
+        seconds.cast(pa.string()), ISO_DATE_LENGTH, ISO_DATE_LENGTH + 1, "T"
+    )
+    fraction = micros % MICROS_PER_SECOND != 0
     if fraction.any():
-        texts[fraction] = list(map(repr, numbers[fraction].tolist()))
+        precise = pc.utf8_replace_slice(
+            moments.cast(pa.string()), ISO_DATE_LENGTH, ISO_DATE_LENGTH + 1, "T"
+        )
+        texts = pc.if_else(pa.array(fraction), precise, texts)
+    if kind == "date":
+        midnight = micros % MICROS_PER_DAY == 0
+        if midnight.any():
+            days = moments.cast(pa.date32(), safe=False).cast(pa.string())
+            texts = pc.if_else(pa.array(midnight), days, texts)
     if mixed:
-        for index in np.flatnonzero(~is_number).tolist():
-            texts[index] = values[index] or None
-    return pa.array(texts, pa.string())
+        texts = _with_text(texts, moments, values)
+    return texts
+
+
+def _moment(value: dt.date | str) -> dt.datetime | None:
+    """A date as its midnight; text (written afterwards by `_with_text`) as no moment."""
+    if isinstance(value, str):
+        return None
+    return dt.datetime.combine(value, MIDNIGHT)
+
+
+def _with_text(texts: pa.Array, moments: pa.Array, values: list[Any]) -> pa.Array:
+    """`texts` with the text cells of `values` (the moments' nulls) written in, "" as null."""
+    found = np.flatnonzero(moments.is_null().to_numpy(zero_copy_only=False)).tolist()
+    written = [values[index] or None for index in found]
+    if not any(written):
+        return texts
+    mask = np.zeros(len(values), dtype=bool)
+    mask[found] = True
+    return pc.replace_with_mask(texts, pa.array(mask), pa.array(written, pa.string()))
 
 
 def _whole(numbers: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:

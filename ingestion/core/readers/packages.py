@@ -3,13 +3,18 @@
 Three looks at a package, each made from the zip directory or by scanning decompressed bytes in
 C (never by parsing XML in Python):
 - `check_zip_bomb`: the directory's declared sizes and ratios (nothing is decompressed);
-- `refuse_declarations`: no XML part that calamine may parse carries a DTD or an entity
+- `vet_parts`: no XML part that calamine may parse carries a DTD or an entity
   declaration (calamine's parser would not expand them, but it must never be handed one);
-- `survey_sheet`: whether calamine reads a worksheet exactly as the streaming reader does and
-  within the memory it is allowed. calamine builds a dense grid from the top-left to the
-  bottom-right cell (32 bytes a cell, allocated at once), so two far-apart cells in a tiny file
-  would ask for hundreds of gigabytes and abort the process: the cells' references must lie
-  inside the sheet's declared dimension, and the dimension must be small enough.
+- `bound_grid` and `reads_alike`: whether calamine reads a worksheet within the memory it is
+  allowed and exactly as the streaming reader does. calamine builds a dense grid from the
+  top-left to the bottom-right cell (32 bytes a cell, allocated at once), so two far-apart cells
+  in a tiny file would ask for hundreds of gigabytes and abort the process: the cells'
+  references must lie inside the sheet's declared dimension, and the dimension must be small
+  enough.
+
+The worksheet scans run arrow's RE2 over each block (`_found`): a DFA with no cost per match,
+about three times as fast as `re` on a sheet's 500k cells, and with the GIL released, so
+`bound_grid` decompresses its next block meanwhile and `reads_alike` leaves the main thread free.
 """
 
 from __future__ import annotations
@@ -18,13 +23,19 @@ import itertools
 import re
 import string
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingestion.core import limits
 from ingestion.core.errors import FormatError
+from ingestion.core.readers.prefetch import Prefetcher
 
 SCAN_BYTES = 1024 * 1024
+# Blocks decompressed ahead of the scan that bounds a grid.
+PREFETCH_BLOCKS = 2
 # Bytes of a part read to learn its root element's prefix and its dimension.
 HEAD_BYTES = 64 * 1024
 DECLARATIONS = (b"<!DOCTYPE", b"<!ENTITY")
@@ -89,7 +100,8 @@ def declared_size(archive: zipfile.ZipFile, name: str) -> int:
 def vet_parts(archive: zipfile.ZipFile, skip: Iterable[str] = ()) -> bool:
     """Raise FormatError when an XML part declares a DTD or entities; else tell if calamine fits.
 
-    Parts in `skip` (worksheets that will not be read, or that `survey_sheet` scans) are left.
+    Parts in `skip` (worksheets that will not be read, or that `bound_grid` and `reads_alike`
+    scan) are left.
     The wording is the streaming reader's, so a refusal reads the same whichever reader runs.
     False when calamine would not read the parts as the streaming reader does: a UTF-16 part
     (its bytes hide declarations from a byte search) or shared strings that calamine would trim.
@@ -125,39 +137,63 @@ def bound_grid(archive: zipfile.ZipFile, name: str) -> int | None:
     letters, digits = dimension.group(1).decode(), dimension.group(2).decode()
     if len(letters) > REFERENCE_LETTERS or len(digits) > REFERENCE_DIGITS:
         return None
-    misplaced = _misplaced_cells(re.escape(root.group(1) or b""), letters, digits)
-    for block in itertools.chain([head], blocks):
-        if b"<!" in block or misplaced.search(block):
-            return None
+    unbound = pc.MatchSubstringOptions(_unbound_marks(root.group(1) or b"", letters, digits))
+    # The scan releases the GIL, so the next block is decompressed meanwhile on another core.
+    ahead = Prefetcher(blocks, PREFETCH_BLOCKS)
+    try:
+        for block in itertools.chain([head], ahead):
+            if _found(pa.array([block], pa.binary()), unbound):
+                return None
+    finally:
+        ahead.close()
     return _column_number(letters) * int(digits)
 
 
-def reads_alike(archive: zipfile.ZipFile, name: str, date_styles: frozenset[int]) -> bool:
+def reads_alike(
+    archive: zipfile.ZipFile, name: str, date_styles: Callable[[], frozenset[int]]
+) -> bool:
     """Whether calamine reads every value of the worksheet part `name` as the streamer does.
 
     Not when the sheet holds error cells (calamine empties them), text or values calamine
     would trim or round (`_unlike_values`), single-quoted attributes (which the byte patterns
-    do not follow), or a date-formatted negative number (`date_styles` are the indices of the
-    cell formats that show dates). Runs while calamine loads the sheet.
+    do not follow), or a date-formatted negative number (`date_styles` gives the indices of the
+    cell formats that show dates; it is asked only when the sheet holds a negative number, as
+    judging the formats imports openpyxl). Runs while calamine loads the sheet.
     """
     head, blocks = _head(archive, name)
     root = ROOT.search(head)
     if root is None:
         return False
     prefix = re.escape(root.group(1) or b"")
-    unlike = _unlike_values(prefix)
-    attributed = _attributed_text(prefix)
-    negative_dates = _negative_dates(prefix, date_styles) if date_styles else None
     tag = b"<" + (root.group(1) or b"")
+    unlike = pc.MatchSubstringOptions(_unlike_values(tag))
+    # Attributes on text or a value, or a negative number: rare, and looked at closer in `re`.
+    closer = pc.MatchSubstringOptions(_rare_marks(tag))
+    attributed = _attributed_text(prefix)
+    negative_dates: re.Pattern[bytes] | None = None
+    styles: frozenset[int] | None = None
     for block in itertools.chain([head], blocks):
-        if any(mark in block for mark in UNLIKE_MARKS) or unlike.search(block):
+        data = pa.array([block], pa.binary())
+        if _found(data, unlike):
             return False
+        if not _found(data, closer):
+            continue
         has_attributes = tag + b"t " in block or tag + b"v " in block
         if has_attributes and attributed.search(block):
             return False
-        if negative_dates is not None and b">-" in block and negative_dates.search(block):
+        if b">-" not in block:
+            continue
+        if styles is None:
+            styles = date_styles()
+            negative_dates = _negative_dates(prefix, styles) if styles else None
+        if negative_dates is not None and negative_dates.search(block):
             return False
     return True
+
+
+def _found(data: pa.Array, pattern: pc.MatchSubstringOptions) -> bool:
+    """Whether RE2 finds `pattern` in the one block of `data` (its bytes read as Latin-1)."""
+    return bool(pc.match_substring_regex(data, options=pattern)[0].as_py())
 
 
 def _head(archive: zipfile.ZipFile, name: str) -> tuple[bytes, Iterator[bytes]]:
@@ -166,18 +202,28 @@ def _head(archive: zipfile.ZipFile, name: str) -> tuple[bytes, Iterator[bytes]]:
     return (b"", iter(())) if head.startswith(WIDE_ENCODING_MARKS) else (head, blocks)
 
 
-def _unlike_values(prefix: bytes) -> re.Pattern[bytes]:
-    """Text or a value calamine would read differently from the streaming reader.
+def _unlike_values(tag: bytes) -> str:
+    """An RE2 pattern for what calamine would read differently from the streaming reader.
 
-    calamine's XML parser trims text not marked xml:space="preserve" ("a " becomes "a", a run
-    of " " in rich text vanishes) where Excel and the streaming reader keep it; and it reads
-    every number as a float, where the streaming reader keeps an integer's own digits (`-0`,
-    `+5`, `007`, or more digits than a float holds).
+    An error cell (calamine empties it) or a single-quoted attribute (the patterns here follow
+    double quotes only). calamine's XML parser trims text not marked xml:space="preserve" ("a "
+    becomes "a", a run of " " in rich text vanishes) where Excel and the streaming reader keep
+    it; and it reads every number as a float, where the streaming reader keeps an integer's own
+    digits (`-0`, `+5`, `007`, or more digits than a float holds). `tag` is `<` and the prefix.
     """
-    return re.compile(
-        b"<" + prefix + rb"t>(?:[ \t\r\n]|[^<]*[ \t\r\n]<)"
-        b"|<" + prefix + rb"v>(?:[ \t\r\n]|[^<]*[ \t\r\n]<|-0<|\+|-?0\d|-?\d{16})"
+    start = re.escape(tag.decode("ascii"))
+    marks = "|".join(re.escape(mark.decode("ascii")) for mark in UNLIKE_MARKS)
+    return (
+        f"{marks}"
+        rf"|{start}t>(?:[ \t\r\n]|[^<]*[ \t\r\n]<)"
+        rf"|{start}v>(?:[ \t\r\n]|[^<]*[ \t\r\n]<|-0<|\+|-?0[0-9]|-?[0-9]{{16}})"
     )
+
+
+def _rare_marks(tag: bytes) -> str:
+    """An RE2 pattern for text or a value with attributes, or a negative number."""
+    start = re.escape(tag.decode("ascii"))
+    return f"{start}[tv] |>-"
 
 
 def _attributed_text(prefix: bytes) -> re.Pattern[bytes]:
@@ -213,16 +259,18 @@ def _unlike_text(prefix: bytes) -> re.Pattern[bytes]:
     )
 
 
-def _misplaced_cells(prefix: bytes, letters: str, digits: str) -> re.Pattern[bytes]:
-    """A cell with no leading reference, or one past the column or row of the dimension's end."""
-    column = _greater(letters, string.ascii_uppercase).encode()
-    row = _greater(digits, string.digits).encode()
-    return re.compile(
-        b"<" + prefix + b"c"
-        b"(?:" + rb'(?! r="[A-Z])[\s/>]'
-        b"|" + rb' r="(?:' + column + rb")\d"
-        b"|" + rb' r="[A-Z]{1,3}(?:' + row + rb')")'
-    )
+def _unbound_marks(prefix: bytes, letters: str, digits: str) -> str:
+    """An RE2 pattern for what leaves the grid unbounded: `<!`, or a misplaced cell.
+
+    A cell is misplaced with no leading reference, or one past the column or row of the
+    dimension's end. RE2 has no lookahead, so "not followed by ` r="[A-Z]`" is spelt out, the
+    end of the text included.
+    """
+    tag = "<" + re.escape(prefix.decode("ascii")) + "c"
+    column = _greater(letters, string.ascii_uppercase)
+    row = _greater(digits, string.digits)
+    no_reference = r'(?:[\t\n\r\x0b\x0c/>]| (?:[^r]|r[^=]|r=[^"]|r="[^A-Z]|r?=?"?$))'
+    return f'<!|{tag}{no_reference}|{tag} r="(?:{column})[0-9]|{tag} r="[A-Z]{{1,3}}(?:{row})"'
 
 
 def _greater(text: str, alphabet: str) -> str:

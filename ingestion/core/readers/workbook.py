@@ -14,6 +14,7 @@ bomb fails format_parsing); openpyxl must be running with defusedxml.
 
 from __future__ import annotations
 
+import functools
 import logging
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -45,9 +46,11 @@ from ingestion.core.readers.packages import (
     vet_parts,
 )
 from ingestion.core.readers.xlsx import (
+    NumberFormats,
     WorkbookLayoutError,
     date_styles,
     find_sheet,
+    number_formats,
     open_sheet,
     worksheets,
 )
@@ -198,9 +201,9 @@ def _read_grid(path: Path, archive: zipfile.ZipFile, title: str, part: str) -> G
     others = {other for _, other in worksheets(archive) if other}
     if not vet_parts(archive, skip=others):
         return None
-    styles = date_styles(archive)
+    formats = number_formats(archive)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="core-survey") as pool:
-        alike = pool.submit(_reads_alike, path, part, styles)
+        alike = pool.submit(_reads_alike, path, part, formats)
         grid = open_grid(path, title)
         if alike.result():
             logger.debug("read sheet %r with calamine", title)
@@ -208,9 +211,9 @@ def _read_grid(path: Path, archive: zipfile.ZipFile, title: str, part: str) -> G
     return None
 
 
-def _reads_alike(path: Path, part: str, styles: frozenset[int]) -> bool:
+def _reads_alike(path: Path, part: str, formats: NumberFormats) -> bool:
     with zipfile.ZipFile(path) as archive:
-        return reads_alike(archive, part, styles)
+        return reads_alike(archive, part, functools.partial(date_styles, formats))
 
 
 def _open_package(path: Path, kind: str, wanted: str | None) -> GridRows:

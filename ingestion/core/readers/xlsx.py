@@ -18,7 +18,7 @@ import datetime as dt
 import posixpath
 import zipfile
 from collections.abc import Callable, Iterator
-from typing import IO, Any, NoReturn
+from typing import IO, Any, NamedTuple, NoReturn
 from xml.parsers import expat
 
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
@@ -239,15 +239,46 @@ class _Book:
         self.epoch = epoch
 
 
-def date_styles(archive: zipfile.ZipFile) -> frozenset[int]:
-    """Indices of the workbook's cell formats that show dates (durations included)."""
-    return _date_styles(archive)[0] if STYLES in set(archive.namelist()) else frozenset()
+class NumberFormats(NamedTuple):
+    """The styles part read but not judged: judging a format code needs openpyxl."""
+
+    codes: dict[int, str]  # the workbook's own format codes by id (over the built-in ones)
+    formats: list[int]  # the number format id of each cell format, by its index
+
+
+def number_formats(archive: zipfile.ZipFile) -> NumberFormats:
+    """The number formats of the workbook's cell formats, as the styles part declares them."""
+    if STYLES not in set(archive.namelist()):
+        return NumberFormats({}, [])
+    codes: dict[int, str] = {}
+    formats: list[int] = []
+    inside = [False]
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if name in NUMBER_FORMAT:
+            codes[int(attrs.get("numFmtId", "0"))] = attrs.get("formatCode", "")
+        elif name in CELL_FORMATS:
+            inside[0] = True
+        elif name in FORMAT and inside[0]:
+            formats.append(int(attrs.get("numFmtId", "0")))
+
+    def end(name: str) -> None:
+        if name in CELL_FORMATS:
+            inside[0] = False
+
+    _parse_member(archive, STYLES, start, end)
+    return NumberFormats(codes, formats)
+
+
+def date_styles(found: NumberFormats) -> frozenset[int]:
+    """Indices of the cell formats that show dates (durations included)."""
+    return _date_styles(found)[0]
 
 
 def _book(archive: zipfile.ZipFile) -> _Book:
     names = set(archive.namelist())
     strings = _shared_strings(archive) if SHARED_STRINGS in names else []
-    dates, durations = _date_styles(archive) if STYLES in names else (frozenset(), frozenset())
+    dates, durations = _date_styles(number_formats(archive))
     return _Book(strings, dates, durations, _epoch(archive))
 
 
@@ -294,27 +325,15 @@ def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
     return strings
 
 
-def _date_styles(archive: zipfile.ZipFile) -> tuple[frozenset[int], frozenset[int]]:
+def _date_styles(found: NumberFormats) -> tuple[frozenset[int], frozenset[int]]:
     """Indices of the cell formats that show dates, and of those that show durations."""
+    if not found.formats:
+        return frozenset(), frozenset()
+    # openpyxl judges the codes; it is imported only when a workbook has cell formats to judge.
     from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 
-    codes: dict[int, str] = dict(BUILTIN_FORMATS)
-    formats: list[int] = []
-    inside = [False]
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        if name in NUMBER_FORMAT:
-            codes[int(attrs.get("numFmtId", "0"))] = attrs.get("formatCode", "")
-        elif name in CELL_FORMATS:
-            inside[0] = True
-        elif name in FORMAT and inside[0]:
-            formats.append(int(attrs.get("numFmtId", "0")))
-
-    def end(name: str) -> None:
-        if name in CELL_FORMATS:
-            inside[0] = False
-
-    _parse_member(archive, STYLES, start, end)
+    codes: dict[int, str] = {**BUILTIN_FORMATS, **found.codes}
+    formats = found.formats
     dates = {index for index, code in enumerate(formats) if is_date_format(codes.get(code, ""))}
     durations = {index for index in dates if is_timedelta_format(codes.get(formats[index], ""))}
     return frozenset(dates), frozenset(durations)
