@@ -281,3 +281,24 @@ def _ods_with_row(folder: Path, row: str) -> Path:
                 assert row.encode() in data
             out.writestr(member, data)
     return path
+
+
+@pytest.mark.parametrize(
+    "duration",
+    [
+        dt.timedelta(seconds=1, microseconds=16_500),
+        dt.timedelta(seconds=1, microseconds=17_500),
+        dt.timedelta(hours=5, microseconds=999_500),
+    ],
+)
+def test_a_duration_on_a_half_millisecond_reads_alike_in_both_readers(
+    tmp_path, monkeypatch, duration
+):
+    path = workbook(tmp_path, [[duration]])
+    spec = definition(*(column(name) for name in NAMES))
+    used_grid, grid = read_table(path, spec, monkeypatch, grid=True)
+    _, stream = read_table(path, spec, monkeypatch, grid=False)
+    assert used_grid is True
+    assert grid == stream
+    rounded = dt.timedelta(milliseconds=round(duration / dt.timedelta(milliseconds=1) + 0.001))
+    assert grid[1][0] == [str(rounded)]

@@ -2,13 +2,15 @@
 
 A whole float is an integer (`1.0` -> `1`), a datetime is ISO 8601 (a date column gets
 `YYYY-MM-DD` for a midnight datetime), a boolean is TRUE/FALSE, a duration is Python's
-`str(timedelta)`. Every reader of workbooks writes its cells through these functions; calamine's
-values go through `column_text`, which does the same a column at a time.
+`str(timedelta)` of whole milliseconds (halves away from zero, as calamine rounds them). Every
+reader of workbooks writes its cells through these functions; calamine's values go through
+`column_text`, which does the same a column at a time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 MIDNIGHT = dt.time(0, 0)
+MILLISECONDS_A_DAY = 86_400_000
 FLOAT_INT_LIMIT = 2**63
 MIDNIGHT_SUFFIX = "T00:00:00"
 # Where arrow's text of a timestamp has a space and isoformat a "T".
@@ -34,6 +37,19 @@ PYTHON_WHITESPACE = (
 BLANK_TEXT = f"^[{PYTHON_WHITESPACE}]*$"
 
 Converter = Callable[[Any], "str | None"]
+
+
+def excel_duration(days: float) -> dt.timedelta:
+    """A duration cell's value: its days in whole milliseconds, a half rounded away from zero.
+
+    calamine rounds so; openpyxl rounds twice (to microseconds, then to milliseconds, halves to
+    even), which disagrees on exact halves. One rule keeps both readers of a sheet alike.
+    """
+    scaled = days * MILLISECONDS_A_DAY
+    whole = math.trunc(scaled)
+    if abs(scaled - whole) >= 0.5:
+        whole += 1 if scaled > 0 else -1
+    return dt.timedelta(milliseconds=whole)
 
 
 def number_text(value: float) -> str:

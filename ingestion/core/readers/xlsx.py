@@ -24,7 +24,7 @@ from xml.parsers import expat
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from ingestion.core.errors import FormatError
-from ingestion.core.readers.cells import number_text
+from ingestion.core.readers.cells import excel_duration, number_text
 
 NAMESPACES = (
     "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -463,6 +463,8 @@ def _iso_datetime(text: str) -> Any:
 
 
 def _from_excel(number: float, epoch: dt.datetime, timedelta: bool) -> Any:
+    if timedelta:
+        return excel_duration(number)
     from openpyxl.utils.datetime import from_excel
 
-    return from_excel(number, epoch, timedelta=timedelta)
+    return from_excel(number, epoch)
