@@ -1,7 +1,7 @@
 """Benchmark the validation engine against a plain pyarrow.csv.read_csv of the same files.
 
-    python -m bench.engine [--sizes 100000,1000000,10000000] [--repeat 3] [--xlsx-rows 100000]
-                           [--big-sheet] [--no-start-up] [--no-e2e]
+    python -m bench.engine [--sizes 100000,1000000,2000000,10000000] [--repeat 5]
+                           [--xlsx-rows 100000] [--big-sheet] [--no-start-up] [--no-e2e]
     python -m bench.engine --e2e [options of bench.e2e]    # the end-to-end run alone (bench/e2e.py)
 
 Files are generated once (fixed seed) under `.bench/` and reused: columns
@@ -35,7 +35,7 @@ from typing import Any
 
 FOLDER = Path(".bench")
 SEED = 20_240_601
-DEFAULT_SIZES = (100_000, 1_000_000, 10_000_000)
+DEFAULT_SIZES = (100_000, 1_000_000, 2_000_000, 10_000_000)
 GENERATE_BATCH_ROWS = 1_000_000
 EPOCH_2020 = 1_577_836_800
 FOUR_YEARS_SECONDS = 4 * 365 * 86_400
@@ -171,9 +171,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--sizes",
         type=_sizes,
         default=DEFAULT_SIZES,
-        help="comma-separated row counts (default 100000,1000000,10000000)",
+        help="comma-separated row counts (default 100000,1000000,2000000,10000000)",
     )
-    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (median)")
     parser.add_argument("--xlsx-rows", type=int, default=100_000, help="0 skips the xlsx timing")
     parser.add_argument(
         "--big-sheet",

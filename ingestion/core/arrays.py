@@ -9,8 +9,10 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-# One flag per row (failing, null, valid...) or per possible key (`checks.keys.DenseKeys`).
+# One flag per row (failing, null, valid...).
 Mask = npt.NDArray[np.bool_]
+# Raw bytes: a string array's data, or the bitmap of `checks.keys.DenseKeys`.
+Bytes = npt.NDArray[np.uint8]
 # Row positions, line numbers, counts. numpy types its index results (intp) as at most 64 bits,
 # so they are Int64s too.
 Int64s = npt.NDArray[np.int64]

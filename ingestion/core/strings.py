@@ -12,13 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.core.arrays import Int64s, Mask
+from ingestion.core.arrays import Bytes, Int64s, Mask
 
-Bytes = npt.NDArray[np.uint8]
 # Below this byte every code is ASCII whitespace or a control; from it on, a byte may belong to
 # a non-ASCII character, which may be a space (U+00A0, U+3000...). Either way a value whose
 # first or last byte is in one of these ranges may change when trimmed.

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ingestion.core.checks.keys import DenseKeys, SeenKeys, hash_strings
 from ingestion.core.readers.lines import LineTracker, RecordOrder, RejectedRow
@@ -83,3 +85,29 @@ def test_string_hashes_depend_on_every_byte_and_the_length():
     assert len(set(hashes[:-1])) == 6
     assert hashes[3] == hashes[6]
     assert hash_strings(values.slice(3, 2)).tolist() == hashes[3:5]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    batches=st.lists(
+        st.lists(st.integers(-3_000, 3_000) | st.integers(-(2**40), 2**40), max_size=60),
+        max_size=12,
+    )
+)
+def test_dense_keys_agree_with_a_set_as_the_bitmap_grows_both_ways(batches):
+    keys, seen = DenseKeys(), set()
+    for batch in batches:
+        ordered = np.sort(np.unique(np.array(batch, dtype=np.int64)).view(np.uint64))
+        found = keys.contains(ordered)
+        assert found.tolist() == [value in seen for value in ordered.view(np.int64).tolist()]
+        keys.add(ordered[~found])
+        seen.update(ordered[~found].view(np.int64).tolist())
+
+
+def test_ten_million_dense_ids_take_a_bit_each():
+    keys = DenseKeys()
+    for start in range(1, 10_000_001, 1_000_000):
+        keys.add(np.arange(start, start + 1_000_000, dtype=np.int64).view(np.uint64))
+    assert keys.nbytes <= 2 * 10_000_000 // 8
+    probe = np.array([0, 1, 10_000_000, 10_000_001], dtype=np.int64).view(np.uint64)
+    assert keys.contains(probe).tolist() == [False, True, True, False]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from ingestion.core.arrays import Keys, Mask, Typed
+from ingestion.core.arrays import Bytes, Keys, Mask, Typed
 
 WORD = 8
 SEED = np.uint64(0x243F6A8885A308D3)
@@ -22,9 +22,10 @@ MIX_2 = np.uint64(0x94D049BB133111EB)
 ONE = np.uint64(1)
 # A new run is merged into the previous one while that one is at most this many times larger.
 MERGE_FACTOR = 2
-# A byte map of integer keys may cost this much per distinct key, or this much in all.
+# A bitmap of integer keys may cost this much per distinct key, or this much in all.
 DENSE_BYTES_PER_KEY = 8
 DENSE_FLOOR_BYTES = 1 << 20
+BITS, SHIFT, LOW_BITS = 8, 3, 7
 
 
 def _finalize(hashes: Keys) -> Keys:
@@ -122,33 +123,35 @@ class SeenKeys:
 
 
 class DenseKeys:
-    """Integer keys as flags in a byte map while they are dense, sorted runs once they are not.
+    """Integer keys as bits of a bitmap while they are dense, sorted runs once they are not.
 
-    Identifiers are usually dense (1..N): a byte per possible value then beats 8 bytes per key
-    and needs no sorting. The map may use at most `DENSE_BYTES_PER_KEY` bytes per distinct key
-    (or `DENSE_FLOOR_BYTES` in all); past that the keys move into `SeenKeys` for good.
+    Identifiers are usually dense (1..N): a bit per possible value then beats 8 bytes per key and
+    needs no sorting (10 million ids take 1.25 MB). The map may use at most
+    `DENSE_BYTES_PER_KEY` bytes per distinct key (or `DENSE_FLOOR_BYTES` in all); past that the
+    keys move into `SeenKeys` for good.
     """
 
     def __init__(self) -> None:
         self._runs = SeenKeys()
-        self._map: Mask | None = None
+        self._bits: Bytes | None = None
         self._base = 0
         self._distinct = 0
         self._dense = True
 
     @property
     def nbytes(self) -> int:
-        return self._runs.nbytes + (self._map.nbytes if self._map is not None else 0)
+        return self._runs.nbytes + (self._bits.nbytes if self._bits is not None else 0)
 
     def contains(self, sorted_keys: Keys) -> Mask:
         if not self._dense:
             return self._runs.contains(sorted_keys)
         found = np.zeros(len(sorted_keys), dtype=bool)
-        if self._map is None or not len(sorted_keys):
+        if self._bits is None or not len(sorted_keys):
             return found
         offsets = sorted_keys.view(np.int64) - self._base
-        inside = (offsets >= 0) & (offsets < len(self._map))
-        found[inside] = self._map[offsets[inside]]
+        inside = (offsets >= 0) & (offsets < len(self._bits) * BITS)
+        at = offsets[inside]
+        found[inside] = (self._bits[at >> SHIFT] >> (at & LOW_BITS).astype(np.uint8)) & 1 == 1
         return found
 
     def add(self, sorted_unique: Keys) -> None:
@@ -159,32 +162,46 @@ class DenseKeys:
             return
         signed = sorted_unique.view(np.int64)
         low, high = int(signed.min()), int(signed.max())
-        if self._map is not None:
-            low, high = min(low, self._base), max(high, self._base + len(self._map) - 1)
+        if self._bits is not None:
+            low = min(low, self._base)
+            high = max(high, self._base + len(self._bits) * BITS - 1)
         self._distinct += len(signed)
         span = high - low + 1
-        if span > max(DENSE_BYTES_PER_KEY * self._distinct, DENSE_FLOOR_BYTES):
+        if span // BITS > max(DENSE_BYTES_PER_KEY * self._distinct, DENSE_FLOOR_BYTES):
             self._to_runs(sorted_unique)
             return
-        flags = self._cover(low, span)
-        flags[signed - self._base] = True
+        bits = self._cover(low, span)
+        offsets = signed - self._base
+        if signed[0] >= 0 > signed[-1]:
+            offsets.sort()  # sorted as unsigned, negative keys came last
+        # Keys are sorted and unique: the bits of one byte are neighbours, joined in one pass.
+        byte = offsets >> SHIFT
+        starts = np.flatnonzero(np.concatenate(([True], byte[1:] != byte[:-1])))
+        flags = np.left_shift(np.uint8(1), (offsets & LOW_BITS).astype(np.uint8))
+        bits[byte[starts]] |= np.bitwise_or.reduceat(flags, starts)
 
-    def _cover(self, low: int, span: int) -> Mask:
-        """Return the byte map, grown first if it does not reach from `low` over `span` keys."""
-        old = self._map
-        if old is not None and low >= self._base and low + span <= self._base + len(old):
+    def _cover(self, low: int, span: int) -> Bytes:
+        """Return the bitmap, grown first if it does not reach from `low` over `span` keys.
+
+        The base stays a multiple of 8, so that growing moves whole bytes.
+        """
+        old = self._bits
+        if old is not None and low >= self._base and low + span <= self._base + len(old) * BITS:
             return old
-        size = span if old is None else max(span, 2 * len(old))
-        grown = np.zeros(size, dtype=bool)
+        base = low - low % BITS
+        size = -(-(low + span - base) // BITS)
         if old is not None:
-            start = self._base - low
+            size = max(size, 2 * len(old))
+        grown = np.zeros(size, dtype=np.uint8)
+        if old is not None:
+            start = (self._base - base) // BITS
             grown[start : start + len(old)] = old
-        self._map, self._base = grown, low
+        self._bits, self._base = grown, base
         return grown
 
     def _to_runs(self, sorted_unique: Keys) -> None:
-        if self._map is not None:
-            known = (np.flatnonzero(self._map) + self._base).view(np.uint64)
-            self._runs.add(np.sort(known))
+        if self._bits is not None:
+            set_bits = np.flatnonzero(np.unpackbits(self._bits, bitorder="little"))
+            self._runs.add(np.sort((set_bits + self._base).view(np.uint64)))
         self._runs.add(sorted_unique)
-        self._map, self._dense = None, False
+        self._bits, self._dense = None, False
