@@ -1,4 +1,4 @@
-"""The line scanner: reads the text a second time to find blank lines and quoted regions."""
+"""The line scanner: hands the text to pyarrow, noting line breaks, blank lines and quotes."""
 
 from __future__ import annotations
 
