@@ -1,23 +1,7 @@
-"""The schema-definition format: typed, immutable definitions and their published JSON Schema."""
+"""The schema-definition format: typed, immutable definitions and their published JSON Schema.
 
-from __future__ import annotations
-
-from schemas.definition import (
-    COLUMN_TYPES,
-    DEFAULT_NULL_VALUES,
-    ColumnDefinition,
-    DefinitionError,
-    SchemaDefinition,
-    definition_json_schema,
-    parse_definition,
-)
-
-__all__ = [
-    "COLUMN_TYPES",
-    "DEFAULT_NULL_VALUES",
-    "ColumnDefinition",
-    "DefinitionError",
-    "SchemaDefinition",
-    "definition_json_schema",
-    "parse_definition",
-]
+`schemas.definition` declares and parses the format (pydantic), `schemas.spelling` holds how values
+are spelled (plain constants, which the engine imports without loading pydantic), and
+`schemas.generate` writes `definition.schema.json`. Import from those modules: this package's
+`__init__` imports nothing, so that importing `schemas.spelling` stays light.
+"""

@@ -8,7 +8,8 @@ worded), and the published JSON Schema `definition.schema.json` is generated fro
 Built directly in code, the classes check nothing, as any dataclass: the drafter builds them so.
 
 Spellings (after trimming surrounding whitespace) are part of the format and are shared with the
-validation engine, which runs them as RE2 patterns through pyarrow:
+validation engine, which runs them as RE2 patterns through pyarrow (declared in `schemas.spelling`,
+which the engine imports without this module and pydantic):
 
 - integer: `-?[0-9]+` (64-bit);  number: decimal or scientific, e.g. `-1`, `2.5`, `.5`, `1e-3`;
 - boolean: true/false, t/f, yes/no, y/n, 1/0, case-insensitive;
@@ -47,31 +48,27 @@ from pydantic import (
 
 from schemas.problems import Problem, describe, refusal
 from schemas.publish import published_json_schema
+from schemas.spelling import (
+    DATE_SPELLING,
+    DEFAULT_ENCODING,
+    DEFAULT_NULL_VALUES,
+    INT64_MAX,
+    INT64_MIN,
+    TIME_SPELLING,
+    ZONE_SPELLING,
+    Bound,
+)
 
 ColumnType = Literal["string", "integer", "number", "boolean", "date", "datetime"]
 COLUMN_TYPES: tuple[str, ...] = get_args(ColumnType)
 NUMERIC_TYPES = frozenset({"integer", "number"})
 
-DEFAULT_NULL_VALUES: tuple[str, ...] = ("", "NULL", "null", "N/A", "#N/A", "NaN", "None")
-SNIFFED_DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
-DEFAULT_ENCODING = "utf-8"
 # A delimiter may be any one character but these, which the CSV dialect reserves.
 RESERVED_DELIMITERS: tuple[str, ...] = ('"', "\r", "\n")
-
-INTEGER_SPELLING = r"-?[0-9]+"
-NUMBER_SPELLING = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-DATE_SPELLING = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-TIME_SPELLING = r"[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
-ZONE_SPELLING = r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)"
-DATETIME_SPELLING = DATE_SPELLING + "[T ]" + TIME_SPELLING + ZONE_SPELLING + "?"
-BOOLEAN_TRUE: frozenset[str] = frozenset({"true", "t", "yes", "y", "1"})
-BOOLEAN_FALSE: frozenset[str] = frozenset({"false", "f", "no", "n", "0"})
 
 NOT_FILE_ENCODINGS = frozenset(
     {"idna", "punycode", "unicode-escape", "raw-unicode-escape", "undefined"}
 )
-INT64_MIN = -(2**63)
-INT64_MAX = 2**63 - 1
 
 # History-aware monitoring (`trend`): the defaults of the rules a definition may tune.
 DEFAULT_MIN_RATIO = 0.5
@@ -80,8 +77,6 @@ DEFAULT_MAX_CHANGE_POINTS = 20.0
 
 SCHEMA_PATH = Path(__file__).with_name("definition.schema.json")
 SCHEMA_ID = "https://etl-file-monitoring/schemas/definition.schema.json"
-
-Bound = int | float | date | datetime
 
 # How `min` and `max` are written in JSON for each type that takes them; the others take none.
 ANY_BOUND_JSON_SCHEMA: dict[str, Any] = {"type": ["number", "string"]}

@@ -48,14 +48,8 @@ from ingestion.core.limits import DEFAULT_CHUNK_ROWS, DEFAULT_LIMITS, EngineLimi
 from ingestion.core.readers.chunks import Chunk, TableInfo
 from ingestion.core.readers.table import WORKBOOK_KINDS, open_table
 from ingestion.core.strings import NullSpellings
-from schemas.definition import (
-    BOOLEAN_TRUE,
-    DEFAULT_ENCODING,
-    DEFAULT_NULL_VALUES,
-    ColumnDefinition,
-    ColumnType,
-    SchemaDefinition,
-)
+from schemas.definition import ColumnDefinition, ColumnType, SchemaDefinition
+from schemas.spelling import BOOLEAN_TRUE, DEFAULT_ENCODING, DEFAULT_NULL_VALUES
 
 # Types tried on every value, narrowest first; a column none of them fits is a string.
 TYPED_KINDS: tuple[ColumnType, ...] = ("boolean", "integer", "number", "date", "datetime")

@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ingestion.core.checks.findings import Findings
 from ingestion.core.checks.runner import TableChecks
@@ -25,7 +25,10 @@ from ingestion.core.readers.chunks import Chunk, Table
 from ingestion.core.readers.prefetch import Prefetcher
 from ingestion.core.readers.table import open_table
 from ingestion.core.report import QualityReport, build_report, format_failure_report
-from schemas.definition import DEFAULT_NULL_VALUES, SchemaDefinition
+from schemas.spelling import DEFAULT_NULL_VALUES
+
+if TYPE_CHECKING:
+    from schemas.definition import SchemaDefinition
 
 logger = logging.getLogger(__name__)
 

@@ -18,12 +18,8 @@ import pytest
 from ingestion.core.checks.values import ColumnValues, read_column
 from ingestion.core.readers.chunks import Chunk
 from ingestion.core.strings import NullSpellings
-from schemas.definition import (
-    DEFAULT_NULL_VALUES,
-    ColumnDefinition,
-    SchemaDefinition,
-    parse_definition,
-)
+from schemas.definition import ColumnDefinition, SchemaDefinition, parse_definition
+from schemas.spelling import DEFAULT_NULL_VALUES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

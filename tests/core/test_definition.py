@@ -12,7 +12,6 @@ import pytest
 
 from schemas import generate
 from schemas.definition import (
-    DEFAULT_NULL_VALUES,
     SCHEMA_PATH,
     ColumnDefinition,
     DefinitionError,
@@ -22,6 +21,7 @@ from schemas.definition import (
     parse_iso_datetime,
 )
 from schemas.generate import REGENERATE, generated_text
+from schemas.spelling import DEFAULT_NULL_VALUES
 
 # Parsed once per processed file: a typical definition must stay far below this.
 EXAMPLES = sorted((Path(__file__).parents[2] / "schemas" / "examples").glob("*.json"))

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingestion.core.strings import NullSpellings, trim
-from schemas.definition import DEFAULT_NULL_VALUES
+from schemas.spelling import DEFAULT_NULL_VALUES
 
 # Short texts over an alphabet rich in what trimming and null spellings care about.
 CHARS = st.sampled_from([*"aN/#ULlnoe \t\r\n\x0b\x1c\xa0\u3000é0", "NULL", "N/A", "None"])

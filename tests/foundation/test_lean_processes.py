@@ -67,3 +67,13 @@ def test_the_forward_mode_worker_never_loads_the_engine():
     )
     assert {"boto3", "requests"} <= loaded
     assert not loaded & {"pyarrow", "pandas", "numpy", "openpyxl", "python_calamine"}
+
+
+def test_the_engine_loads_without_pydantic_or_the_definition_format():
+    """A process that only scores (the engine's import) needs the spellings, not the parser."""
+    output = run_python(
+        "import json, sys\nimport ingestion.core.engine\nprint(json.dumps(sorted(sys.modules)))\n"
+    )
+    loaded = set(json.loads(output.strip().splitlines()[-1]))
+    assert {"pyarrow", "schemas.spelling"} <= loaded
+    assert not loaded & {"pydantic", "schemas.definition", "django", "boto3", "openpyxl"}

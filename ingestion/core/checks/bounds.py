@@ -7,7 +7,7 @@ The rules are declared in the order a sample names the first rule its row broke.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -16,7 +16,10 @@ from ingestion.core.arrays import Mask
 from ingestion.core.checks.rules import ColumnRule
 from ingestion.core.checks.values import ColumnValues, bound_key, full_match, to_numpy
 from ingestion.core.scoring import BOUNDS_RANGE
-from schemas.definition import Bound, ColumnDefinition
+from schemas.spelling import Bound
+
+if TYPE_CHECKING:
+    from schemas.definition import ColumnDefinition
 
 TYPE_NAMES = {
     "integer": "an integer",

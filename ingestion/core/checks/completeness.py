@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from ingestion.core.arrays import Mask
 from ingestion.core.checks.rules import ColumnRule
 from ingestion.core.checks.values import ColumnValues
 from ingestion.core.scoring import COMPLETENESS
-from schemas.definition import ColumnDefinition
+
+if TYPE_CHECKING:
+    from schemas.definition import ColumnDefinition
 
 
 @dataclass(frozen=True)

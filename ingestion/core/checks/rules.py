@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import inspect
 from abc import ABC, abstractmethod
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from ingestion.core.arrays import Mask
 from ingestion.core.checks.values import ColumnValues
-from schemas.definition import ColumnDefinition
+
+if TYPE_CHECKING:
+    from schemas.definition import ColumnDefinition
 
 # Every concrete ColumnRule, in the order the classes were declared.
 COLUMN_RULES: list[type[ColumnRule]] = []

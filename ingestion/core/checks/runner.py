@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,7 +20,9 @@ from ingestion.core.checks.values import ColumnValues, read_column
 from ingestion.core.readers.chunks import Chunk
 from ingestion.core.scoring import CATEGORIES, SCHEMA_VALIDATION, UNIQUENESS
 from ingestion.core.strings import NullSpellings
-from schemas.definition import ColumnDefinition, SchemaDefinition
+
+if TYPE_CHECKING:
+    from schemas.definition import ColumnDefinition, SchemaDefinition
 
 
 class TableChecks:

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ingestion.core.checks.findings import Finding, RuleCount
 from ingestion.core.scoring import SCHEMA_VALIDATION
-from schemas.definition import ColumnDefinition, SchemaDefinition
+
+if TYPE_CHECKING:
+    from schemas.definition import ColumnDefinition, SchemaDefinition
 
 MISSING = "missing_column"
 DUPLICATE = "duplicate_column"
 EXTRA = "extra_column"
 UNNAMED = "unnamed_column"
 # A column of the definition found in the header, with its position there.
-Placed = tuple[ColumnDefinition, int]
+Placed = tuple["ColumnDefinition", int]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ Only a row whose every key column holds a valid value has a key.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
@@ -21,7 +21,9 @@ from ingestion.core.checks.schema import Placed
 from ingestion.core.checks.tally import sample_text
 from ingestion.core.checks.values import ColumnValues
 from ingestion.core.scoring import UNIQUENESS
-from schemas.definition import SchemaDefinition
+
+if TYPE_CHECKING:
+    from schemas.definition import SchemaDefinition
 
 UNIQUE = "unique"
 PRIMARY_KEY = "primary_key"

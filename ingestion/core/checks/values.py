@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from ingestion.core.arrays import Int64s, Mask, Typed
 from ingestion.core.strings import NullSpellings, trim
-from schemas.definition import (
+from schemas.spelling import (
     BOOLEAN_FALSE,
     BOOLEAN_TRUE,
     DATE_SPELLING,
@@ -35,8 +35,10 @@ from schemas.definition import (
     NUMBER_SPELLING,
     ZONE_SPELLING,
     Bound,
-    ColumnDefinition,
 )
+
+if TYPE_CHECKING:
+    from schemas.definition import ColumnDefinition
 
 EPOCH_DATE = date(1970, 1, 1)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ingestion.core.errors import FormatError
 from ingestion.core.limits import DEFAULT_LIMITS, EngineLimits
@@ -10,7 +11,9 @@ from ingestion.core.readers.chunks import Table
 from ingestion.core.readers.content import Detected, detect
 from ingestion.core.readers.text import TextTable, sniff_layout
 from ingestion.core.readers.workbook import WorkbookTable
-from schemas.definition import SchemaDefinition
+
+if TYPE_CHECKING:
+    from schemas.definition import SchemaDefinition
 
 WORKBOOK_KINDS = frozenset({"xlsx", "xlsm", "xlsb", "ods", "xls"})
 
@@ -40,6 +43,7 @@ def _open(
     chunk_rows: int,
     engine_limits: EngineLimits,
 ) -> Table:
+
     if detected.kind in WORKBOOK_KINDS:
         return WorkbookTable(path, detected.kind, definition, chunk_rows, engine_limits)
     layout = sniff_layout(

@@ -35,7 +35,7 @@ from ingestion.core.readers.content import is_utf8, split_bom
 from ingestion.core.readers.lines import LineTracker, RecordOrder, RejectedRow
 from ingestion.core.readers.prefetch import Prefetcher
 from ingestion.core.readers.scanner import LineScanner, ScanState
-from schemas.definition import DEFAULT_ENCODING, SNIFFED_DELIMITERS
+from schemas.spelling import DEFAULT_ENCODING, SNIFFED_DELIMITERS
 
 QUOTE = '"'
 # Control bytes that plain text may contain: tab, LF, VT, FF, CR, DOS end-of-file and escape.

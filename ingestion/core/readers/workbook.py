@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -54,7 +54,9 @@ from ingestion.core.readers.xlsx import (
     open_sheet,
     worksheets,
 )
-from schemas.definition import SchemaDefinition
+
+if TYPE_CHECKING:
+    from schemas.definition import SchemaDefinition
 
 ENCRYPTED_MARKER = "EncryptedPackage".encode("utf-16-le")
 # Formats only calamine reads: the whole sheet is loaded, there is no streaming reader.
