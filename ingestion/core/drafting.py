@@ -42,12 +42,12 @@ import pyarrow.compute as pc
 
 from ingestion.core.arrays import Typed
 from ingestion.core.checks.keys import SeenKeys, hash_strings
-from ingestion.core.checks.values import EPOCH, EPOCH_DATE, read_column, to_numpy
+from ingestion.core.checks.values import EPOCH, EPOCH_DATE, read_column
 from ingestion.core.errors import EngineUnavailable, FormatError
 from ingestion.core.limits import DEFAULT_CHUNK_ROWS, DEFAULT_LIMITS, EngineLimits
 from ingestion.core.readers.chunks import Chunk, TableInfo
 from ingestion.core.readers.table import WORKBOOK_KINDS, open_table
-from ingestion.core.strings import NullSpellings
+from ingestion.core.strings import NullSpellings, to_numpy
 from schemas.definition import ColumnDefinition, ColumnType, SchemaDefinition
 from schemas.spelling import BOOLEAN_TRUE, DEFAULT_ENCODING, DEFAULT_NULL_VALUES
 

@@ -27,8 +27,8 @@ MAY_TRIM[FIRST_VISIBLE : LAST_ASCII + 1] = False
 SUBSET_SHARE = 0.25
 
 
-def _layout(values: pa.Array) -> tuple[Int64s, Bytes]:
-    """The value boundaries (len + 1 offsets, from 0 at the first value's start) and the bytes."""
+def string_buffers(values: pa.Array) -> tuple[Int64s, Bytes]:
+    """A string array's value boundaries (len + 1 offsets into the bytes) and its bytes."""
     buffers = values.buffers()
     offset_type = np.int64 if pa.types.is_large_string(values.type) else np.int32
     offsets = np.frombuffer(buffers[1], dtype=offset_type, count=values.offset + len(values) + 1)
@@ -41,7 +41,7 @@ def trim(values: pa.Array) -> pa.Array:
     """`values` with surrounding whitespace removed; `values` itself when no value has any."""
     if not len(values):
         return values
-    offsets, data = _layout(values)
+    offsets, data = string_buffers(values)
     if not len(data):
         return values
     # An empty value reads a neighbour's byte here: at worst the column is trimmed for nothing.
@@ -70,7 +70,7 @@ class NullSpellings:
         """Which of `values` are null: missing, empty or spelled as listed (exact match)."""
         if not len(values):
             return np.zeros(0, dtype=bool)
-        offsets, data = _layout(values)
+        offsets, data = string_buffers(values)
         lengths = np.diff(offsets)
         null: Mask = lengths == 0
         if self._longest:
@@ -78,17 +78,18 @@ class NullSpellings:
             if len(rows):
                 rows = rows[self._first_bytes[data[offsets[rows]]]]
             if len(rows) > SUBSET_SHARE * len(values):
-                null |= _as_mask(pc.is_in(values, value_set=self.values))
+                null |= to_numpy(pc.is_in(values, value_set=self.values))
             elif len(rows):
                 listed = pc.is_in(values.take(pa.array(rows, pa.int64())), value_set=self.values)
-                null[rows] |= _as_mask(listed)
+                null[rows] |= to_numpy(listed)
         if values.null_count:
-            null |= _as_mask(values.is_null())
+            null |= to_numpy(values.is_null())
         return null
 
 
-def _as_mask(flags: pa.Array) -> Mask:
-    if flags.null_count:
-        flags = flags.fill_null(False)
-    mask: Mask = np.array(flags.to_numpy(zero_copy_only=False), dtype=bool)
-    return mask
+def to_numpy(mask: pa.Array) -> Mask:
+    """Return a boolean arrow array as a writable numpy array, nulls as False."""
+    if mask.null_count:
+        mask = mask.fill_null(False)
+    flags: Mask = np.array(mask.to_numpy(zero_copy_only=False), dtype=bool)
+    return flags

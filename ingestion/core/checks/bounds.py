@@ -14,8 +14,9 @@ import pyarrow.compute as pc
 
 from ingestion.core.arrays import Mask
 from ingestion.core.checks.rules import ColumnRule
-from ingestion.core.checks.values import ColumnValues, bound_key, full_match, to_numpy
+from ingestion.core.checks.values import ColumnValues, bound_key, full_match
 from ingestion.core.scoring import BOUNDS_RANGE
+from ingestion.core.strings import to_numpy
 from schemas.spelling import Bound
 
 if TYPE_CHECKING:

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from ingestion.core.arrays import Bytes, Keys, Mask, Typed
+from ingestion.core.strings import string_buffers
 
 WORD = 8
 SEED = np.uint64(0x243F6A8885A308D3)
@@ -43,12 +44,8 @@ def hash_strings(values: pa.Array) -> Keys:
     count = len(values)
     if not count:
         return np.zeros(0, dtype=np.uint64)
-    buffers = values.buffers()
-    offset_type = np.int64 if pa.types.is_large_string(values.type) else np.int32
-    offsets = np.frombuffer(buffers[1], dtype=offset_type, count=values.offset + count + 1)
-    offsets = offsets[values.offset :].astype(np.int64)
+    offsets, data = string_buffers(values)
     starts, lengths = offsets[:-1], np.diff(offsets)
-    data = np.frombuffer(buffers[2], np.uint8) if buffers[2] is not None else np.zeros(0, np.uint8)
     end = int(offsets[-1])
     padded = np.zeros(end + WORD, dtype=np.uint8)
     padded[:end] = data[:end]

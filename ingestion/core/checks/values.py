@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingestion.core.arrays import Int64s, Mask, Typed
-from ingestion.core.strings import NullSpellings, trim
+from ingestion.core.strings import NullSpellings, to_numpy, trim
 from schemas.spelling import (
     BOOLEAN_FALSE,
     BOOLEAN_TRUE,
@@ -87,7 +87,8 @@ def read_column(raw: pa.Array, column: ColumnDefinition, nulls: NullSpellings) -
         if fast is not None:
             return _within_calendar(column.type, fast)
     trimmed = trim(raw)
-    null = _nulls(raw, trimmed, nulls)
+    # Trimming keeps missing values missing: the trimmed column's nulls are the raw column's.
+    null = nulls.mask(trimmed)
     present = ~null
     if column.type == "string":
         return ColumnValues(raw, trimmed, null, present, None)
@@ -103,33 +104,19 @@ def _within_calendar(kind: str, values: ColumnValues) -> ColumnValues:
     return replace(values, valid=values.valid & (values.typed >= earliest))
 
 
-def _nulls(raw: pa.Array, values: pa.Array, nulls: NullSpellings) -> Mask:
-    null = nulls.mask(values)
-    if raw.null_count and values is not raw:
-        null |= to_numpy(pc.is_null(raw))
-    return null
-
-
 def _read_fast(raw: pa.Array, kind: str, nulls: NullSpellings) -> ColumnValues | None:
     """Read a typed column without trimming: it works when every value converts as it stands.
 
     pyarrow refuses surrounding whitespace, so any padded value sends the column to the exact
     path; a value refused for another reason is invalid however it is trimmed.
     """
-    null = _nulls(raw, raw, nulls)
+    null = nulls.mask(raw)
     present = ~null
     parsed = FAST_PARSERS[kind](raw, present, nulls)
     if parsed is None:
         return None
     valid, typed = parsed
     return ColumnValues(raw, raw, null, valid & present, typed)
-
-
-def to_numpy(mask: pa.Array) -> Mask:
-    """Return a boolean arrow array as a writable numpy array, nulls as False."""
-    if mask.null_count:
-        mask = mask.fill_null(False)
-    return np.array(mask.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def bound_key(column: ColumnDefinition, bound: Bound, side: str) -> int | float:

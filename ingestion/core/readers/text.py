@@ -35,6 +35,7 @@ from ingestion.core.readers.content import is_utf8, split_bom
 from ingestion.core.readers.lines import LineTracker, RecordOrder, RejectedRow
 from ingestion.core.readers.prefetch import Prefetcher
 from ingestion.core.readers.scanner import LineScanner, ScanState
+from ingestion.core.strings import string_buffers
 from schemas.spelling import DEFAULT_ENCODING, SNIFFED_DELIMITERS
 
 QUOTE = '"'
@@ -437,10 +438,8 @@ def _value_breaks(columns: tuple[pa.Array, ...], rows: int) -> Int64s:
 
 
 def _may_hold_breaks(column: pa.Array) -> bool:
-    buffers = column.buffers()
-    if len(column) == 0 or buffers[2] is None:
+    if len(column) == 0:
         return False
-    offsets = np.frombuffer(buffers[1], dtype=np.int32, count=column.offset + len(column) + 1)
-    start, stop = int(offsets[column.offset]), int(offsets[-1])
-    data = buffers[2].to_pybytes()[start:stop] if stop > start else b""
-    return b"\n" in data or b"\r" in data
+    offsets, data = string_buffers(column)
+    values = data[int(offsets[0]) : int(offsets[-1])].tobytes()
+    return b"\n" in values or b"\r" in values
