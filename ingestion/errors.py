@@ -26,3 +26,9 @@ class SourceUnavailable(IngestionError):
     """S3 or the database could not be reached; the caller should retry later."""
 
     status_code = 503
+
+
+def database_unavailable(error: BaseException) -> str:
+    """Say that the database failed, with the first line of its error (drivers write several)."""
+    text = str(error).strip()
+    return f"the database is unavailable: {text.splitlines()[0] if text else type(error).__name__}"

@@ -13,6 +13,13 @@ from datetime import date, datetime, time, timedelta, timezone
 from django.db.models import Q
 
 RANGES = ("hourly", "daily", "weekly", "monthly")
+
+
+def normalized_range(stored: str) -> str:
+    """A MonitoringFile's `range` as the periods name it: bms-admin's text, trimmed, lower-case."""
+    return stored.strip().lower()
+
+
 # Steps from a period's start back into the period before it.
 _JUST_BEFORE = timedelta(microseconds=1)
 

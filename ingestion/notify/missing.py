@@ -25,7 +25,7 @@ from django.utils import timezone as django_timezone
 
 from ingestion.models import MonitoringFile, MonitoringFileRun
 from ingestion.notify import alerts
-from ingestion.periods import RANGES, Period, due_period
+from ingestion.periods import RANGES, Period, due_period, normalized_range
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def detect_missing_files(*, now: datetime | None = None) -> MissingSummary:
     summary = MissingSummary(now=now, grace_minutes=settings.MISSING_GRACE_MINUTES, periods=periods)
     files = MonitoringFile.objects.filter(is_active=True).order_by("id")
     for file_id, range_value in files.values_list("id", "range"):
-        period = periods.get(range_value.strip().lower())
+        period = periods.get(normalized_range(range_value))
         if period is None:
             logger.warning(
                 "unknown range: missing-file check skipped",

@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 
 from ingestion.models import MonitoringFile, MonitoringFileDataQuality, MonitoringFileRun
-from ingestion.periods import period_containing
+from ingestion.periods import normalized_range, period_containing
 from ingestion.trend.baseline import Baseline, Observation, observe
 from ingestion.trend.signals import Trend, assess_trend
 from schemas.definition import SchemaDefinition, TrendSettings
@@ -56,7 +56,7 @@ def assess_history(
     window = settings.TREND_WINDOW_RUNS
     if window <= 0:
         return None
-    range_name = _range_name(monitoring_file)
+    range_name = normalized_range(monitoring_file.range)
     rows = _recent(monitoring_file.id, window, TREND_FIELDS)
     current = observe(
         run_id=None,
@@ -104,7 +104,7 @@ def file_history(monitoring_file_id: int, *, limit: int) -> FileHistory | None:
         return None
     window = max(settings.TREND_WINDOW_RUNS, 0)
     rows = _recent(monitoring_file_id, max(limit, window), HISTORY_FIELDS)
-    range_name = _range_name(monitoring_file)
+    range_name = normalized_range(monitoring_file.range)
     baseline = Baseline.of([_observation(row, range_name) for row in rows], window=window)
     return FileHistory(
         monitoring_file=monitoring_file,
@@ -191,7 +191,3 @@ def _history_run(row: Mapping[str, Any]) -> HistoryRun:
         row_count=row_count if isinstance(row_count, int) else None,
         anomalies=[str(name) for name in anomalies] if isinstance(anomalies, list) else [],
     )
-
-
-def _range_name(monitoring_file: MonitoringFile) -> str:
-    return monitoring_file.range.strip().lower()

@@ -29,7 +29,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from ingestion import telemetry
 from ingestion.core import QualityReport, unreadable_report
-from ingestion.errors import SourceUnavailable
+from ingestion.errors import SourceUnavailable, database_unavailable
 from ingestion.models import MonitoringFile, MonitoringFileDataQuality, MonitoringFileRun
 from ingestion.pipeline import s3
 from ingestion.pipeline.events import ObjectEvent, ParsedEvent, object_name_problem
@@ -321,8 +321,7 @@ def _database_errors_as_unavailable() -> Iterator[None]:
         # Drop the broken connection so the next attempt reconnects.
         with contextlib.suppress(DatabaseError):
             connection.close()
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SourceUnavailable(f"the database is unavailable: {message}") from exc
+        raise SourceUnavailable(database_unavailable(exc)) from exc
 
 
 def _result(bucket: str, key: str, status: Status, **fields: Any) -> IngestionResult:

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from ingestion import correlation
+from ingestion.errors import database_unavailable
 from ingestion.notify.missing import detect_missing_files
 
 
@@ -50,6 +51,5 @@ class Command(BaseCommand):
             with correlation.bound():
                 summary = detect_missing_files(now=now)
         except DatabaseError as exc:
-            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise CommandError(f"the database is unavailable: {first_line}") from None
+            raise CommandError(database_unavailable(exc)) from None
         self.stdout.write("\n".join(summary.lines()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from ingestion.errors import database_unavailable
 from ingestion.pipeline.history import FileHistory, HistoryRun, file_history
 from ingestion.trend.signals import duration_text
 
@@ -33,8 +34,7 @@ class Command(BaseCommand):
         try:
             history = file_history(monitoring_file_id, limit=limit)
         except DatabaseError as exc:
-            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise CommandError(f"the database is unavailable: {first_line}") from None
+            raise CommandError(database_unavailable(exc)) from None
         if history is None:
             raise CommandError(f"no monitoring file {monitoring_file_id}")
         self.stdout.write("\n".join(history_lines(history)))
