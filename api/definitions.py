@@ -15,6 +15,7 @@ from api.payloads import (
     Detail,
     DraftOut,
     ValidateOut,
+    answer_example,
 )
 from ingestion import authoring, correlation
 
@@ -43,10 +44,6 @@ InlineDefinition = Annotated[
 ]
 
 
-def _example(example: dict) -> dict:
-    return {"responses": {200: {"content": {"application/json": {"example": example}}}}}
-
-
 @router.post(
     "/definitions/draft",
     auth=ingestion_token,
@@ -56,7 +53,7 @@ def _example(example: dict) -> dict:
     "the ingestion readers and answers a definition to review, with one explanation per "
     "column. Fed back with the same file, the draft scores 100. Nothing is recorded. "
     "413: the file is larger than MAX_FILE_SIZE_MB; 422: it cannot be read as a table.",
-    openapi_extra=_example(DRAFT_EXAMPLE),
+    openapi_extra=answer_example(DRAFT_EXAMPLE),
 )
 def draft_definition(request, file: Sample, sheet: Sheet = None, sample_rows: SampleRows = None):
     draft = authoring.draft_upload(
@@ -75,7 +72,7 @@ def draft_definition(request, file: Sample, sheet: Sheet = None, sample_rows: Sa
     "record: score, passed, deductions and metrics with their evidence. Nothing is written "
     "and nothing is read from S3. 404: no such definition; 413: the file is larger than "
     "MAX_FILE_SIZE_MB; 422: the definition is missing, given twice or invalid.",
-    openapi_extra=_example(VALIDATE_EXAMPLE),
+    openapi_extra=answer_example(VALIDATE_EXAMPLE),
 )
 def validate(
     request,

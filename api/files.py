@@ -7,7 +7,7 @@ from typing import Annotated
 from ninja import Query, Router, Status
 
 from api.auth import ingestion_token
-from api.payloads import HISTORY_EXAMPLE, Detail, FileHistoryOut
+from api.payloads import HISTORY_EXAMPLE, Detail, FileHistoryOut, answer_example
 from ingestion.pipeline.history import FileHistory, file_history
 
 router = Router(tags=["files"])
@@ -34,9 +34,7 @@ Limit = Annotated[
     "categories it failed, its row count and its trend anomalies (history-aware monitoring), "
     "and the current baseline: the medians of the passing runs among the last "
     "TREND_WINDOW_RUNS. 404: no such monitoring file.",
-    openapi_extra={
-        "responses": {200: {"content": {"application/json": {"example": HISTORY_EXAMPLE}}}}
-    },
+    openapi_extra=answer_example(HISTORY_EXAMPLE),
 )
 def get_file_history(request, monitoring_file_id: int, limit: Limit = DEFAULT_HISTORY_RUNS):
     history = file_history(monitoring_file_id, limit=limit)

@@ -11,6 +11,13 @@ from ninja.openapi.schema import REF_TEMPLATE
 from ingestion.pipeline.events import event_body_json_schema
 
 CORRELATION_ID_EXAMPLE = "5f0c2a9e8d7b4e1f9a3c6b2d1e0f4a7c"
+
+
+def answer_example(example: dict) -> dict:
+    """The `openapi_extra` that shows `example` as an operation's 200 answer in /api/docs."""
+    return {"responses": {200: {"content": {"application/json": {"example": example}}}}}
+
+
 # The id of every log line written while answering; the same value as the X-Request-ID header.
 CorrelationId = Annotated[
     str,

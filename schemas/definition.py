@@ -304,14 +304,16 @@ def _enabled_problem() -> Problem:
     return Problem("{where}: enabled must be true or false, not {input!r}")
 
 
+# Every signal's switch: the same field, description and refusal in each signal's settings.
+SignalEnabled = Annotated[StrictBool, Field(description=ENABLED_DESCRIPTION), _enabled_problem()]
+
+
 @with_config(ConfigDict(extra="forbid", title="Signal switch"))
 @dataclass(frozen=True)
 class SignalSwitch:
     """A trend signal with nothing to tune but whether it runs."""
 
-    enabled: Annotated[StrictBool, Field(description=ENABLED_DESCRIPTION), _enabled_problem()] = (
-        True
-    )
+    enabled: SignalEnabled = True
 
 
 @with_config(ConfigDict(extra="forbid", title="Row-count trend"))
@@ -319,9 +321,7 @@ class SignalSwitch:
 class RowCountTrend:
     """The band a file's row count keeps around the median of its recent passing runs."""
 
-    enabled: Annotated[StrictBool, Field(description=ENABLED_DESCRIPTION), _enabled_problem()] = (
-        True
-    )
+    enabled: SignalEnabled = True
     min_ratio: Annotated[
         float,
         Field(
@@ -355,9 +355,7 @@ class RowCountTrend:
 class NullRateTrend:
     """How far a column's share of nulls may move from the median of its recent passing runs."""
 
-    enabled: Annotated[StrictBool, Field(description=ENABLED_DESCRIPTION), _enabled_problem()] = (
-        True
-    )
+    enabled: SignalEnabled = True
     max_change_points: Annotated[
         float,
         Field(
@@ -378,9 +376,7 @@ class NullRateTrend:
 class ArrivalTrend:
     """How late or early in its period a file may arrive against its usual time."""
 
-    enabled: Annotated[StrictBool, Field(description=ENABLED_DESCRIPTION), _enabled_problem()] = (
-        True
-    )
+    enabled: SignalEnabled = True
     tolerance_minutes: Annotated[
         float | None,
         Field(
