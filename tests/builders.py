@@ -6,7 +6,7 @@ import contextlib
 import io
 import json
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -23,6 +23,14 @@ from ingestion.models import (
     MonitoringFileSchemaDefinition,
 )
 
+# The tables bms-admin owns, in the order their rows depend on each other.
+REPORTING_MODELS = (
+    Agency,
+    MonitoringFileSchemaDefinition,
+    MonitoringFile,
+    MonitoringFileRun,
+    MonitoringFileDataQuality,
+)
 BUCKET = "agency-drops"
 
 STATION_DEFINITION: dict[str, Any] = {
@@ -35,6 +43,8 @@ STATION_DEFINITION: dict[str, Any] = {
 }
 CLEAN_CSV = b"id,station,reading\n1,north,10.5\n2,south,20\n3,east,0\n"
 NULLS_CSV = b"id,station,reading\n1,north,10.5\n2,,20\n3,,0\n"
+# Two nulls in a required column and two readings out of bounds: 100 - 20 - 15 = 65.
+FAILING_CSV = b"id,station,reading\n1,north,10.5\n2,,900\n3,,-1\n"
 
 
 def s3_client():
@@ -197,3 +207,16 @@ def database_outage_after_run_insert() -> Iterator[None]:
         yield
     finally:
         post_save.disconnect(cut_the_connection, sender=MonitoringFileRun)
+
+
+def row_counts() -> dict[str, int]:
+    """How many rows each reporting table holds (to show a request recorded nothing)."""
+    return {model.__name__: model.objects.count() for model in REPORTING_MODELS}
+
+
+def seed_daily_runs(monitoring_file: MonitoringFile, *, at: datetime, count: int = 6, **fields):
+    """`count` earlier runs, one a day before `at` at its time of day; their ids, oldest first."""
+    return [
+        record_run(monitoring_file, arrived_at=at - timedelta(days=count - day), **fields).id
+        for day in range(count)
+    ]

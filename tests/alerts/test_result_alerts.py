@@ -17,6 +17,7 @@ from tests.alerts.conftest import RUN_URL, WEBHOOK, answer
 from tests.builders import (
     BUCKET,
     CLEAN_CSV,
+    FAILING_CSV,
     NULLS_CSV,
     make_definition,
     make_monitoring_file,
@@ -25,8 +26,6 @@ from tests.builders import (
 
 pytestmark = pytest.mark.django_db
 KEY = "acme/stations.csv"
-# Two nulls in a required column and two readings out of bounds: 100 - 20 - 15 = 65.
-FAILING_CSV = b"id,station,reading\n1,north,10.5\n2,,900\n3,,-1\n"
 EVENT_TIME = datetime(2026, 11, 25, 8, 15, tzinfo=timezone.utc)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
@@ -11,24 +11,22 @@ from ingestion.pipeline.services import process_s3_file
 from tests.builders import (
     BUCKET,
     CLEAN_CSV,
+    FAILING_CSV,
     make_definition,
     make_monitoring_file,
     put_object,
-    record_run,
+    seed_daily_runs,
 )
 
 pytestmark = pytest.mark.django_db
 KEY = "acme/stations.csv"
 ARRIVED = datetime(2026, 11, 25, 8, 15, tzinfo=timezone.utc)
-# Two required nulls and two readings out of bounds: 100 - 20 - 15 = 65.
-FAILING_CSV = b"id,station,reading\n1,north,10.5\n2,,900\n3,,-1\n"
 
 
 def watched_file(notify_slack: bool = True, rows: int = 120):
     """A watched file whose last six runs passed with `rows` rows, arriving at 08:15 each day."""
     watched = make_monitoring_file(schema_definition=make_definition(), notify_slack=notify_slack)
-    for day in range(6, 0, -1):
-        record_run(watched, row_count=rows, arrived_at=ARRIVED - timedelta(days=day))
+    seed_daily_runs(watched, at=ARRIVED, row_count=rows)
     return watched
 
 

@@ -9,22 +9,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from ingestion.models import (
-    Agency,
-    MonitoringFile,
-    MonitoringFileDataQuality,
-    MonitoringFileRun,
-    MonitoringFileSchemaDefinition,
-)
-
 TOKEN = "s3cret-token"
-MODELS = (
-    Agency,
-    MonitoringFileSchemaDefinition,
-    MonitoringFile,
-    MonitoringFileRun,
-    MonitoringFileDataQuality,
-)
 
 
 @pytest.fixture(autouse=True)
@@ -78,7 +63,3 @@ def xlsx_bytes(rows: list[list[Any]], sheet: str = "Sheet1") -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def row_counts() -> dict[str, int]:
-    return {model.__name__: model.objects.count() for model in MODELS}

@@ -10,9 +10,8 @@ from django.core.management import CommandError, call_command
 
 from ingestion.core import score_file
 from schemas.definition import parse_definition
-from tests.authoring.conftest import row_counts
 from tests.authoring.samples import HEADER, SAMPLE_CSV
-from tests.builders import NULLS_CSV, STATION_DEFINITION, make_definition
+from tests.builders import NULLS_CSV, STATION_DEFINITION, make_definition, row_counts
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from ingestion import authoring
 from ingestion.core import score_file
 from schemas.definition import parse_definition
-from tests.authoring.conftest import post, row_counts, upload, xlsx_bytes
+from tests.authoring.conftest import post, upload, xlsx_bytes
 from tests.authoring.samples import HEADER, SAMPLE_CSV, sample_rows
+from tests.builders import row_counts
 
 pytestmark = pytest.mark.django_db
 URL = "/api/definitions/draft"

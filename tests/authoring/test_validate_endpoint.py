@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from ingestion.pipeline.services import process_s3_file
-from tests.authoring.conftest import post, row_counts, upload
+from tests.authoring.conftest import post, upload
 from tests.authoring.samples import FAULTY_CSV, SAMPLE_CSV
 from tests.builders import (
     BUCKET,
@@ -17,6 +17,7 @@ from tests.builders import (
     make_definition,
     make_monitoring_file,
     put_object,
+    row_counts,
 )
 
 pytestmark = pytest.mark.django_db

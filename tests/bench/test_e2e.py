@@ -7,12 +7,8 @@ figures are not checked: the machine's load decides them.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -22,10 +18,9 @@ from bench.e2e_files import EXPECTED_SCORES, KINDS, csv_file, expected_score
 from dev.samples import CSV_DEFINITION, DEFINITIONS
 from ingestion.core import score_file
 from schemas.definition import parse_definition
+from tests.processes import run_module
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BENCH_TIMEOUT_SECONDS = 180
-STOP_TIMEOUT_SECONDS = 20
 FILES = 12
 
 
@@ -46,25 +41,11 @@ def bench_dir():
 
 
 def test_the_e2e_bench_records_exactly_one_run_per_file(bench_dir):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
     arguments = ["--files", str(FILES), "--rows", "50", "--data-dir", str(bench_dir)]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bench.engine", "--e2e", *arguments],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        stdout, stderr = process.communicate(timeout=BENCH_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGTERM)
-        stdout, stderr = process.communicate(timeout=STOP_TIMEOUT_SECONDS)
-        pytest.fail(f"the bench took over {BENCH_TIMEOUT_SECONDS} s:\n{stdout}\n{stderr}")
+    done = run_module("bench.engine", "--e2e", *arguments, timeout=BENCH_TIMEOUT_SECONDS)
+    stdout, stderr = done.stdout, done.stderr
 
-    assert process.returncode == 0, stdout + stderr
+    assert done.returncode == 0, stdout + stderr
     [row] = [line for line in stdout.splitlines() if re.match(r"^\s+4\s+[\d.]+\s", line)]
     assert row.split()[-1] == str(FILES)
     assert "pipeline stages, ms: connect" in stdout

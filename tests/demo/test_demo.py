@@ -7,22 +7,18 @@ timeout here stops all of them.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
 from dev.demo import DemoError, claim_port
+from tests.processes import run_module
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_TIMEOUT_SECONDS = 90
-STOP_TIMEOUT_SECONDS = 20
 # file -> (score, passed, failed categories); independent of dev/samples.py on purpose.
 EXPECTED = {
     "stations_clean.csv": ("100", "yes", "-"),
@@ -36,23 +32,7 @@ EXPECTED = {
 
 
 def run_demo(*args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dev.demo", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        stdout, stderr = process.communicate(timeout=DEMO_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGTERM)
-        stdout, stderr = process.communicate(timeout=STOP_TIMEOUT_SECONDS)
-        pytest.fail(f"the demo took over {DEMO_TIMEOUT_SECONDS} s:\n{stdout}\n{stderr}")
-    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    return run_module("dev.demo", *args, timeout=DEMO_TIMEOUT_SECONDS)
 
 
 # file -> the trend signals that found it unusual against its seeded history ("-": none).

@@ -19,11 +19,12 @@ from ingestion.pipeline.services import process_s3_file
 from tests.builders import (
     BUCKET,
     CLEAN_CSV,
+    FAILING_CSV,
     STATION_DEFINITION,
     make_definition,
     make_monitoring_file,
     put_object,
-    record_run,
+    seed_daily_runs,
 )
 from tests.log_lines import captured_log_lines
 
@@ -33,8 +34,6 @@ ARRIVED = datetime(2026, 11, 25, 8, 15, tzinfo=timezone.utc)
 TOKEN = "trend-token"
 # The same columns as CLEAN_CSV, two nulls in reading (not required: the score stays 100).
 NULL_READINGS_CSV = b"id,station,reading\n1,north,\n2,south,\n3,east,0\n"
-# Two required nulls and a reading over max: 100 - 20 - 15 = 65.
-FAILING_CSV = b"id,station,reading\n1,north,10.5\n2,,900\n3,,-1\n"
 
 
 @pytest.fixture
@@ -43,12 +42,9 @@ def watched(bucket):
     return make_monitoring_file(file_name="stations*.csv", schema_definition=make_definition())
 
 
-def seed(monitoring_file, count: int = 6, at: datetime = ARRIVED, **fields) -> list[int]:
-    """`count` earlier runs, one a day before `at` at its time of day; their ids, oldest first."""
-    return [
-        record_run(monitoring_file, arrived_at=at - timedelta(days=count - day), **fields).id
-        for day in range(count)
-    ]
+def seed(monitoring_file, at: datetime = ARRIVED, **fields) -> list[int]:
+    """Earlier runs, one a day before `at` (six unless `count` says otherwise); their ids."""
+    return seed_daily_runs(monitoring_file, at=at, **fields)
 
 
 def ingest(body: bytes = CLEAN_CSV, key: str = KEY, arrived: datetime = ARRIVED, **options):
