@@ -18,6 +18,7 @@ from django.conf import settings
 
 from ingestion.models import MonitoringFile, MonitoringFileDataQuality, MonitoringFileRun
 from ingestion.periods import normalized_range, period_containing
+from ingestion.pipeline.results import anomaly_names
 from ingestion.trend.baseline import Baseline, Observation, observe
 from ingestion.trend.signals import Trend, assess_trend
 from schemas.definition import SchemaDefinition, TrendSettings
@@ -178,7 +179,6 @@ def _observation(row: Mapping[str, Any], range_name: str) -> Observation:
 
 
 def _history_run(row: Mapping[str, Any]) -> HistoryRun:
-    anomalies = row["metrics__trend__anomalies"]
     row_count = row["metrics__row_count"]
     return HistoryRun(
         run_id=row["monitoring_file_run_id"],
@@ -189,5 +189,5 @@ def _history_run(row: Mapping[str, Any]) -> HistoryRun:
         passed=row["passed"],
         failed=list(row["deductions"] or {}),
         row_count=row_count if isinstance(row_count, int) else None,
-        anomalies=[str(name) for name in anomalies] if isinstance(anomalies, list) else [],
+        anomalies=anomaly_names(row["metrics__trend__anomalies"]),
     )

@@ -6,9 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from ingestion.pipeline.statuses import Status
-
-# metrics["summary"] keys a trend anomaly's line under `trend_<signal>` (`ingestion.trend`).
-TREND_SUMMARY_PREFIX = "trend_"
+from ingestion.trend.signals import summary_key
 
 if TYPE_CHECKING:
     from ingestion.models import MonitoringFileDataQuality
@@ -62,15 +60,19 @@ def failed_evidence(result: IngestionResult) -> dict[str, str]:
 def anomalies_of(result: IngestionResult) -> list[str]:
     """The trend signals that found the run unlike its file's usual self (history-aware)."""
     trend = (result.metrics or {}).get("trend")
-    anomalies = trend.get("anomalies") if isinstance(trend, dict) else None
-    return [str(name) for name in anomalies] if isinstance(anomalies, list) else []
+    return anomaly_names(trend.get("anomalies") if isinstance(trend, dict) else None)
+
+
+def anomaly_names(stored: Any) -> list[str]:
+    """A stored `metrics.trend.anomalies` as signal names ([] for anything but a list)."""
+    return [str(name) for name in stored] if isinstance(stored, list) else []
 
 
 def anomaly_evidence(result: IngestionResult) -> dict[str, str]:
     """Return one line per trend anomaly, by signal (its `trend_<signal>` line in the summary)."""
     summary = (result.metrics or {}).get("summary", {})
     return {
-        signal: summary.get(f"{TREND_SUMMARY_PREFIX}{signal}", f"unusual {signal}")
+        signal: summary.get(summary_key(signal), f"unusual {signal}")
         for signal in anomalies_of(result)
     }
 

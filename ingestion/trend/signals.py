@@ -93,10 +93,15 @@ class Trend:
     def summary_lines(self) -> dict[str, str]:
         """One line per anomaly for metrics["summary"], keyed `trend_<signal>`."""
         return {
-            f"{SUMMARY_PREFIX}{signal.name}": f"unusual {signal.name}: {signal.line}"
+            summary_key(signal.name): f"unusual {signal.name}: {signal.line}"
             for signal in self.signals
             if signal.anomaly
         }
+
+
+def summary_key(signal: str) -> str:
+    """The key of a signal's line in metrics["summary"], beside the failed categories' lines."""
+    return f"{SUMMARY_PREFIX}{signal}"
 
 
 def assess_trend(

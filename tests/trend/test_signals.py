@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingestion.pipeline.results import TREND_SUMMARY_PREFIX
+from ingestion.pipeline.results import IngestionResult, anomaly_evidence
 from ingestion.trend.baseline import MIN_BASELINE_RUNS, Baseline, Observation, observe
 from ingestion.trend.signals import SIGNALS, SUMMARY_PREFIX, assess_trend, duration_text
 from schemas.definition import TrendSettings, parse_definition
@@ -327,8 +327,17 @@ def test_several_signals_fire_together_in_a_fixed_order():
     assert all(key.startswith("trend_") for key in trend.summary_lines())
 
 
-def test_the_summary_prefix_is_the_one_results_reads():
-    assert SUMMARY_PREFIX == TREND_SUMMARY_PREFIX
+def test_the_summary_lines_are_the_ones_results_reads():
+    trend = assess(run(rows=1, sha256="digest-of-99"), history())
+    assert trend.anomalies == ["row_count", "same_content"]
+    metrics = {"trend": trend.as_metrics(), "summary": trend.summary_lines()}
+    result = IngestionResult("b", "k", "processed", metrics=metrics)
+    assert anomaly_evidence(result) == {
+        signal.name: f"unusual {signal.name}: {signal.line}"
+        for signal in trend.signals
+        if signal.anomaly
+    }
+    assert all(key.startswith(SUMMARY_PREFIX) for key in trend.summary_lines())
 
 
 def test_the_baseline_summary_names_its_medians():
