@@ -9,9 +9,11 @@ id,station,reading,observed_at,status,note with a few nulls, duplicate ids, out-
 readings and other faults injected, checked against a definition that exercises all five
 categories. Every measurement runs in a fresh subprocess; times are medians, peak RSS the
 largest of the runs. `ratio` is the engine's time over pyarrow's read of the same file,
-measured in the same run: the machine's load changes both alike. The workbook is timed the same
-way beside a bare python-calamine read of it; `--big-sheet` also scores a 1,048,576-row sheet
-(Excel's most) and reports its peak RSS.
+measured in the same run: the machine's load changes both alike. In the same rounds, pyarrow's
+streaming parse alone (`stream`) and the peers of bench/peers.py (duckdb, polars: the same checks,
+held to the engine's counts by a test) are timed as ratios to the same read. The workbook is
+timed the same way beside a bare python-calamine read of it; `--big-sheet` also scores a
+1,048,576-row sheet (Excel's most) and reports its peak RSS.
 
 The start-up figures come first: the wall time of a fresh interpreter running `django.setup()`
 and `manage.py process_file --help`, and the memory of one that imports the engine and calls
@@ -33,6 +35,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import peers
+
 FOLDER = Path(".bench")
 SEED = 20_240_601
 DEFAULT_SIZES = (100_000, 1_000_000, 2_000_000, 10_000_000)
@@ -42,6 +46,8 @@ FOUR_YEARS_SECONDS = 4 * 365 * 86_400
 MIB = 1024 * 1024
 # Excel's most rows on a sheet: the big-sheet workbook fills them all.
 BIG_SHEET_ROWS = 1_048_576
+# Columns of the CSV table for the peers (bench/peers.py): '-' where one is not installed.
+PEER_COLUMNS = peers.PEERS
 
 BENCH_DEFINITION: dict[str, Any] = {
     "strict": True,
@@ -199,7 +205,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="run only the end-to-end benchmark (bench/e2e.py; its options follow)",
     )
     parser.add_argument(
-        "--child", choices=["engine", "pyarrow", "calamine"], help=argparse.SUPPRESS
+        "--child",
+        choices=["engine", "pyarrow", "stream", "calamine", *peers.PEERS],
+        help=argparse.SUPPRESS,
     )
     parser.add_argument("--path", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -210,14 +218,18 @@ def _sizes(text: str) -> tuple[int, ...]:
 
 
 def _measure(path: Path, repeat: int) -> dict[str, Any]:
-    engine, baseline = [], []
+    """Time the engine, pyarrow's read and each installed peer, in turn within each round."""
+    kinds = ("pyarrow", "stream", "engine", *peers.installed())
+    runs: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
     for _ in range(repeat):
-        baseline.append(_run("pyarrow", path))
-        engine.append(_run("engine", path))
+        for kind in kinds:
+            runs[kind].append(_run(kind, path))
+    engine = runs["engine"]
     return {
-        "engine": statistics.median(run["seconds"] for run in engine),
-        "pyarrow": statistics.median(run["seconds"] for run in baseline),
-        "peak_rss_mib": max(run["peak_rss_mib"] for run in engine),
+        **{kind: statistics.median(run["seconds"] for run in done) for kind, done in runs.items()},
+        "peak_rss_mib": {
+            kind: max(run["peak_rss_mib"] for run in done) for kind, done in runs.items()
+        },
         "score": engine[0]["score"],
         "deductions": engine[0]["deductions"],
     }
@@ -246,6 +258,26 @@ def _child(kind: str, path: Path) -> dict[str, Any]:
             values = workbook.get_sheet_by_index(0).to_python()
         seconds = time.perf_counter() - started
         result = {"rows": len(values) - 1}
+    elif kind == "stream":
+        import pyarrow as pa
+        import pyarrow.csv
+
+        names = [column["name"] for column in BENCH_DEFINITION["columns"]]
+        started = time.perf_counter()
+        reader = pyarrow.csv.open_csv(
+            path,
+            convert_options=pyarrow.csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string())
+            ),
+        )
+        result = {"rows": sum(batch.num_rows for batch in reader)}
+        seconds = time.perf_counter() - started
+    elif kind in peers.PEERS:
+        count = peers.COUNTERS[kind]
+        started = time.perf_counter()
+        counts = count(path)
+        seconds = time.perf_counter() - started
+        result = {"counts": counts}
     else:
         from ingestion.core import score_file
         from schemas.definition import parse_definition
@@ -278,20 +310,31 @@ def _peak_rss_mib() -> float:
 
 
 def _table_header() -> str:
+    peer_columns = "".join(f" {peer + ' s':>9} {'ratio':>6} {'peak':>8}" for peer in PEER_COLUMNS)
     return (
         f"{'rows':>12} {'MB':>8} {'engine s':>9} {'rows/s':>11} {'MB/s':>7} "
-        f"{'peak RSS':>9} {'pyarrow s':>10} {'ratio':>6} {'score':>6}"
+        f"{'peak RSS':>9} {'pyarrow s':>10} {'ratio':>6} {'stream':>7}{peer_columns} {'score':>6}"
     )
 
 
 def _table_row(rows: int, path: Path, measured: dict[str, Any]) -> str:
+    """One size: the engine, its ratio to pyarrow's read, each peer's time and ratio to it."""
     megabytes = path.stat().st_size / MIB
-    seconds = measured["engine"]
+    seconds, baseline = measured["engine"], measured["pyarrow"]
+    peer_columns = ""
+    for peer in PEER_COLUMNS:
+        if peer in measured:
+            peak = measured["peak_rss_mib"][peer]
+            peer_columns += (
+                f" {measured[peer]:>9.2f} {measured[peer] / baseline:>5.1f}x {peak:>4.0f} MiB"
+            )
+        else:
+            peer_columns += f" {'-':>9} {'-':>6} {'-':>8}"
     return (
         f"{rows:>12,} {megabytes:>8.1f} {seconds:>9.2f} {rows / seconds:>11,.0f} "
-        f"{megabytes / seconds:>7.1f} {measured['peak_rss_mib']:>6.0f} MiB "
-        f"{measured['pyarrow']:>10.2f} {seconds / measured['pyarrow']:>5.1f}x "
-        f"{measured['score']:>6}"
+        f"{megabytes / seconds:>7.1f} {measured['peak_rss_mib']['engine']:>5.0f} MiB "
+        f"{baseline:>10.2f} {seconds / baseline:>5.1f}x {measured['stream'] / baseline:>6.1f}x"
+        f"{peer_columns} {measured['score']:>6}"
     )
 
 
