@@ -8,6 +8,7 @@ from api.auth import ingestion_token
 from api.payloads import TRIGGER_BODY_EXAMPLES, TRIGGER_BODY_SCHEMA, Detail, TriggerOut
 from ingestion import correlation
 from ingestion.pipeline.events import parse_event
+from ingestion.pipeline.lanes import run_in_lane
 from ingestion.pipeline.services import process_event
 
 router = Router(tags=["ingestion"])
@@ -36,9 +37,9 @@ _BODY_DOC = {
     "result; 503 means S3 or the database is unreachable and the caller should retry.",
     openapi_extra=_BODY_DOC,
 )
-def trigger_ingestion(request):
+async def trigger_ingestion(request):
     # The body is read raw so the one event parser (shared with the worker) decides; ninja's
     # own body validation would answer differently worded 422s.
     event = parse_event(request.body)
-    results = [result.as_dict() for result in process_event(event)]
+    results = [result.as_dict() for result in await run_in_lane(process_event, event)]
     return {"results": results, "correlation_id": correlation.current_id()}

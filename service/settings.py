@@ -31,7 +31,8 @@ def database_config(name: str) -> dj_database_url.DBConfig:
         # No persistent connections: under ASGI every request runs in a thread of its own, so a
         # kept connection is never reused and stays open, idle, until PostgreSQL refuses new
         # clients ("too many clients already"). Each request and each worker message opens one
-        # and closes it when done.
+        # and closes it when done; the pipeline threads of the trigger endpoint keep theirs
+        # (ingestion/pipeline/lanes.py).
         config = dj_database_url.parse(url, conn_max_age=0)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} is not a database URL: {exc}") from None
@@ -105,6 +106,10 @@ QUALITY_TIME_ZONE = env_time_zone("QUALITY_TIME_ZONE", "UTC")
 TREND_WINDOW_RUNS = env_int("TREND_WINDOW_RUNS", 20, minimum=0, maximum=1000)
 
 # --- HTTP API -------------------------------------------------------------------------------
+# Threads per web worker that run the pipeline, each keeping one database connection (so at
+# most this many files are scored at once per worker); 0: in the request's thread, a connection
+# per request (ingestion/pipeline/lanes.py).
+PIPELINE_THREADS = env_int("PIPELINE_THREADS", 4, minimum=0, maximum=64)
 # Bearer token of the POST endpoints and of GET /api/runs; the forwarding worker sends it too.
 INGESTION_API_TOKEN = env_str("INGESTION_API_TOKEN")
 

@@ -18,3 +18,8 @@ from service.settings import *  # noqa: F403
 
 # The suite is about ingestion, not about Django's password hashing or static files.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The pipeline runs in the request's thread: pytest-django's `db` fixture keeps each test inside a
+# transaction on this thread's connection, which a pipeline thread's own connection would not see.
+# tests/api/test_pipeline_lanes.py turns the threads on.
+PIPELINE_THREADS = 0

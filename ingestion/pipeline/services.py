@@ -100,7 +100,7 @@ def _run_pipeline(
         return _result(bucket, key, "rejected", detail=f"{problem}: no object can be read")
     if settings.ALLOWED_BUCKETS and bucket not in settings.ALLOWED_BUCKETS:
         return _result(bucket, key, "rejected", detail="bucket is not in ALLOWED_BUCKETS")
-    # Each request opens its own connection (no persistent ones under ASGI): timed apart.
+    # A request's own thread opens a connection; a pipeline thread has kept one: timed apart.
     connection.ensure_connection()
     laps.lap("connect")
     resolution = resolve_monitoring_file(bucket, key)

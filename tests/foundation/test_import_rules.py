@@ -82,6 +82,7 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "api",
             "ingestion.pipeline.events",
             "ingestion.pipeline.services",
+            "ingestion.pipeline.lanes",
             "ingestion.pipeline.history",
             "ingestion.authoring",
             "ingestion.models",
