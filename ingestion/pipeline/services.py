@@ -26,6 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import QuerySet
 
 from ingestion import telemetry
 from ingestion.core import QualityReport, unreadable_report
@@ -147,7 +148,7 @@ def _run_pipeline(
             )
         info = opened.info
         source = object_source(info)
-        recorded = None if force else find_recorded_quality(source)
+        recorded = None if force else find_recorded_quality(monitoring_file.id, source)
         laps.lap("lookup")
         if recorded is not None:
             return _duplicate(recorded)
@@ -182,24 +183,34 @@ def object_source(info: s3.ObjectInfo) -> dict[str, Any]:
     }
 
 
-def find_recorded_quality(source: dict[str, Any]) -> MonitoringFileDataQuality | None:
+def find_recorded_quality(
+    monitoring_file_id: int, source: dict[str, Any]
+) -> MonitoringFileDataQuality | None:
     """The first recorded run of this version of the object, or None (the usual answer)."""
-    # One jsonb containment (`source @> identity`) rather than a comparison per field: the same
-    # rows (a missing version is a JSON null either way), and an index on metrics could serve
-    # it. Only the id is asked for first: most objects are new, and the full row with its run
-    # is a heavier query to build.
-    identity = {name: source[name] for name in IDENTITY_FIELDS}
-    recorded_id = (
-        MonitoringFileDataQuality.objects.filter(metrics__source__contains=identity)
-        .order_by("id")
-        .values_list("id", flat=True)
-        .first()
-    )
+    # Only the id is asked for first: most objects are new, and the full row with its run is a
+    # heavier query to build. The smallest is taken here, not by ORDER BY id LIMIT 1: with those
+    # PostgreSQL walks the whole quality table in id order, testing every row's metrics (0.3 s
+    # at 200,000 rows, twice per file), where it now reads this file's runs by their index.
+    recorded_id = min(recorded_quality_ids(monitoring_file_id, source), default=None)
     if recorded_id is None:
         return None
     return MonitoringFileDataQuality.objects.select_related("monitoring_file_run").get(
         pk=recorded_id
     )
+
+
+def recorded_quality_ids(monitoring_file_id: int, source: dict[str, Any]) -> QuerySet[Any]:
+    """Ids of the quality rows recorded for this version of the object, among the file's runs.
+
+    One jsonb containment (`source @> identity`) rather than a comparison per field: the same
+    rows (a missing version is a JSON null either way). The tables are bms-admin's and hold no
+    index on metrics, so the file's runs (an index) bound what is searched.
+    """
+    identity = {name: source[name] for name in IDENTITY_FIELDS}
+    return MonitoringFileDataQuality.objects.filter(
+        monitoring_file_run__monitoring_file_id=monitoring_file_id,
+        metrics__source__contains=identity,
+    ).values_list("id", flat=True)
 
 
 def _score_object(
@@ -269,7 +280,8 @@ def _persist(
     with transaction.atomic():
         _lock_identity(source)
         # Another delivery of the same object may have committed while this one was scoring.
-        if not force and (recorded := find_recorded_quality(source)) is not None:
+        recorded = None if force else find_recorded_quality(monitoring_file.id, source)
+        if recorded is not None:
             return _duplicate(recorded)
         run = MonitoringFileRun.objects.create(
             monitoring_file=monitoring_file,
