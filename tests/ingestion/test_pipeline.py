@@ -149,7 +149,14 @@ def test_the_duplicate_lookup_reads_only_the_files_own_runs(watched):
     with connection.cursor() as cursor:
         cursor.execute('ANALYZE "reporting"."monitoring_file_run"')
         cursor.execute('ANALYZE "reporting"."monitoring_file_data_quality"')
-    source = {"bucket": BUCKET, "key": KEY, "version_id": None, "etag": "e", "last_modified": "t"}
+    source = {
+        "bucket": BUCKET,
+        "key": KEY,
+        "version_id": None,
+        "etag": "e",
+        "last_modified": "t",
+        "size": 1,
+    }
     plan = services.recorded_quality_ids(watched.id, source).explain()
     assert "monitoring_file_run_monitoring_file_id" in plan
     assert "monitoring_file_data_quality_pkey" not in plan
