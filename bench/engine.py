@@ -60,6 +60,7 @@ BENCH_DEFINITION: dict[str, Any] = {
         {"name": "note", "type": "string"},
     ],
 }
+COLUMN_NAMES = tuple(column["name"] for column in BENCH_DEFINITION["columns"])
 # Share of rows given each fault.
 FAULTS = {
     "duplicate_id": 0.0001,
@@ -262,12 +263,11 @@ def _child(kind: str, path: Path) -> dict[str, Any]:
         import pyarrow as pa
         import pyarrow.csv
 
-        names = [column["name"] for column in BENCH_DEFINITION["columns"]]
         started = time.perf_counter()
         reader = pyarrow.csv.open_csv(
             path,
             convert_options=pyarrow.csv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string())
+                column_types=dict.fromkeys(COLUMN_NAMES, pa.string())
             ),
         )
         result = {"rows": sum(batch.num_rows for batch in reader)}
@@ -390,8 +390,7 @@ def _batch(start: int, count: int) -> Any:
         pa.array(rng.random(count) < 0.7), "", pc.binary_join_element_wise("note ", notes, "")
     )
     columns = [pa.array(ids).cast(pa.string()), station, reading, observed, status, note]
-    names = [column["name"] for column in BENCH_DEFINITION["columns"]]
-    return pa.record_batch(columns, names=names)
+    return pa.record_batch(columns, names=list(COLUMN_NAMES))
 
 
 def _faulty(rng: Any, count: int, fault: str) -> Any:
@@ -445,7 +444,7 @@ def big_sheet_file(folder: Path, rows: int = BIG_SHEET_ROWS - 1) -> Path:
         return path
     import zipfile
 
-    names = [column["name"] for column in BENCH_DEFINITION["columns"]]
+    names = list(COLUMN_NAMES)
     strings: dict[str, int] = {}
     partial = path.with_suffix(".partial")
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
