@@ -208,12 +208,16 @@ def recorded_quality_ids(monitoring_file_id: int, source: dict[str, Any]) -> Que
     runs of the object's size (a version has one size, and the run row holds it) have their
     metrics tested (1.2-1.9 ms instead of 6-9 for a file with 1,000 runs).
     """
-    identity = {name: source[name] for name in IDENTITY_FIELDS}
     return MonitoringFileDataQuality.objects.filter(
         monitoring_file_run__monitoring_file_id=monitoring_file_id,
         monitoring_file_run__file_size=source["size"],
-        metrics__source__contains=identity,
+        metrics__source__contains=object_identity(source),
     ).values_list("id", flat=True)
+
+
+def object_identity(source: dict[str, Any]) -> dict[str, Any]:
+    """What makes one version of an object: bucket, key, version id, ETag, LastModified."""
+    return {name: source[name] for name in IDENTITY_FIELDS}
 
 
 def _score_object(
@@ -318,7 +322,7 @@ def _persist(
 
 def _lock_identity(source: dict[str, Any]) -> None:
     """Serialise concurrent deliveries of one object version until this transaction ends."""
-    identity = json.dumps([source[name] for name in IDENTITY_FIELDS], separators=(",", ":"))
+    identity = json.dumps(list(object_identity(source).values()), separators=(",", ":"))
     digest = hashlib.blake2b(identity.encode(), digest_size=8).digest()
     with connection.cursor() as cursor:
         cursor.execute(
