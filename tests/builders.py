@@ -178,6 +178,16 @@ def eventbridge_event(key: str, bucket: str = BUCKET, time: str = "2026-11-25T08
     }
 
 
+TRIGGER_URL = "/api/trigger-ingestion/"
+
+
+def post_trigger(client, body: Any, token: str | None, **extra: Any):
+    """POST `body` to the trigger endpoint with a bearer token; a dict is sent as JSON."""
+    data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token is not None else {}
+    return client.post(TRIGGER_URL, data=data, content_type="application/json", **auth, **extra)
+
+
 def s3_test_event(bucket: str = BUCKET) -> dict:
     return {
         "Service": "Amazon S3",

@@ -10,6 +10,7 @@ from ingestion.models import MonitoringFileDataQuality, MonitoringFileRun
 from tests.builders import (
     make_definition,
     make_monitoring_file,
+    post_trigger,
     put_object,
     s3_notification,
     sns_envelope,
@@ -17,7 +18,6 @@ from tests.builders import (
 
 pytestmark = pytest.mark.django_db
 TOKEN = "s3cret-token"
-URL = "/api/trigger-ingestion/"
 GOOD_KEY = "acme/stations.csv"
 
 
@@ -33,9 +33,7 @@ def watched(bucket):
 
 
 def post(client, data: bytes | str):
-    return client.post(
-        URL, data=data, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {TOKEN}"
-    )
+    return post_trigger(client, data, TOKEN)
 
 
 def nothing_written() -> bool:

@@ -7,8 +7,6 @@ committed rows.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from asgiref.sync import async_to_sync
 from django.db import connection, transaction
@@ -21,6 +19,7 @@ from tests.builders import (
     database_outage_after_run_insert,
     make_definition,
     make_monitoring_file,
+    post_trigger,
     put_object,
     terminate_backend,
 )
@@ -92,12 +91,7 @@ def watched(bucket):
 
 
 def trigger(client, key):
-    return client.post(
-        "/api/trigger-ingestion/",
-        data=json.dumps({"bucket": BUCKET, "key": key}),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {TOKEN}",
-    )
+    return post_trigger(client, {"bucket": BUCKET, "key": key}, TOKEN)
 
 
 def test_the_trigger_endpoint_scores_on_a_pipeline_thread_that_keeps_its_connection(

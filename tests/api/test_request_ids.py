@@ -8,12 +8,18 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.test import AsyncClient
 
-from tests.builders import BUCKET, make_definition, make_monitoring_file, put_object
+from tests.builders import (
+    BUCKET,
+    TRIGGER_URL,
+    make_definition,
+    make_monitoring_file,
+    post_trigger,
+    put_object,
+)
 from tests.log_lines import captured_log_lines, lines_of
 
 pytestmark = pytest.mark.django_db
 TOKEN = "s3cret-token"
-URL = "/api/trigger-ingestion/"
 KEY = "acme/stations.csv"
 
 
@@ -30,12 +36,7 @@ def watched(bucket):
 
 
 def trigger(client, **headers):
-    return client.post(
-        URL,
-        data=json.dumps({"bucket": BUCKET, "key": KEY}),
-        content_type="application/json",
-        headers={"Authorization": f"Bearer {TOKEN}", **headers},
-    )
+    return post_trigger(client, {"bucket": BUCKET, "key": KEY}, TOKEN, headers=headers)
 
 
 def test_the_pipeline_lines_of_a_trigger_request_carry_the_id_the_answer_names(client, watched):
@@ -81,7 +82,7 @@ def test_a_hostile_incoming_request_id_is_replaced(client, watched, hostile):
 
 
 def test_errors_and_other_endpoints_answer_the_id_in_the_header(client):
-    unauthorised = client.post(URL, data="{}", content_type="application/json")
+    unauthorised = client.post(TRIGGER_URL, data="{}", content_type="application/json")
     assert unauthorised.status_code == 401
     assert unauthorised.json() == {"detail": "Unauthorized"}
     assert len(unauthorised["X-Request-ID"]) == 32
@@ -95,7 +96,7 @@ def test_under_asgi_the_id_reaches_the_lines_of_the_sync_view(watched):
     post = async_to_sync(AsyncClient().post)
     with captured_log_lines() as lines:
         response = post(
-            URL,
+            TRIGGER_URL,
             data=json.dumps({"bucket": BUCKET, "key": KEY}),
             content_type="application/json",
             headers={"Authorization": f"Bearer {TOKEN}", "X-Request-ID": "asgi-1"},

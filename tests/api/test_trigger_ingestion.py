@@ -15,9 +15,11 @@ from ingestion.pipeline.events import parse_event
 from tests.builders import (
     BUCKET,
     CLEAN_CSV,
+    TRIGGER_URL,
     eventbridge_event,
     make_definition,
     make_monitoring_file,
+    post_trigger,
     put_object,
     s3_notification,
     s3_test_event,
@@ -26,7 +28,6 @@ from tests.builders import (
 
 pytestmark = pytest.mark.django_db
 TOKEN = "s3cret-token"
-URL = "/api/trigger-ingestion/"
 
 
 @pytest.fixture(autouse=True)
@@ -36,9 +37,7 @@ def api_token(settings):
 
 
 def post(client, body, token=TOKEN):
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token is not None else {}
-    data = body if isinstance(body, (bytes, str)) else json.dumps(body)
-    return client.post(URL, data=data, content_type="application/json", **headers)
+    return post_trigger(client, body, token)
 
 
 @pytest.fixture
@@ -186,7 +185,7 @@ def test_an_unknown_run_is_404(client):
 
 
 def test_the_openapi_document_shows_every_body_form(client):
-    operation = client.get("/api/openapi.json").json()["paths"][URL]["post"]
+    operation = client.get("/api/openapi.json").json()["paths"][TRIGGER_URL]["post"]
     examples = operation["requestBody"]["content"]["application/json"]["examples"]
     assert {"direct", "s3-notification", "sns-envelope", "eventbridge", "test-event"} <= set(
         examples
@@ -208,14 +207,14 @@ def published_validator(client, schema: dict | None = None) -> jsonschema.Draft2
     """Validate against the request body schema as published (or `schema`), refs resolved in
     the document."""
     document = client.get("/api/openapi.json").json()
-    operation = document["paths"][URL]["post"]
+    operation = document["paths"][TRIGGER_URL]["post"]
     schema = schema or operation["requestBody"]["content"]["application/json"]["schema"]
     return jsonschema.Draft202012Validator({**schema, "components": document["components"]})
 
 
 def test_the_openapi_request_body_is_one_of_the_event_forms(client):
     document = client.get("/api/openapi.json").json()
-    body = document["paths"][URL]["post"]["requestBody"]["content"]["application/json"]
+    body = document["paths"][TRIGGER_URL]["post"]["requestBody"]["content"]["application/json"]
     components = document["components"]["schemas"]
     forms = [components[ref["$ref"].rsplit("/", 1)[1]] for ref in body["schema"]["oneOf"]]
     assert sorted(form["title"] for form in forms) == sorted(FORM_TITLES.values())

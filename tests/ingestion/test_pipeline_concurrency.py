@@ -16,6 +16,7 @@ from tests.builders import (
     database_outage_after_run_insert,
     make_definition,
     make_monitoring_file,
+    post_trigger,
     put_object,
     terminate_backend,
 )
@@ -69,12 +70,7 @@ def test_the_database_going_away_mid_request_answers_503_with_no_partial_rows(
     put_object(KEY)
 
     with database_outage_after_run_insert():
-        response = client.post(
-            "/api/trigger-ingestion/",
-            data={"bucket": BUCKET, "key": KEY},
-            content_type="application/json",
-            HTTP_AUTHORIZATION="Bearer token",
-        )
+        response = post_trigger(client, {"bucket": BUCKET, "key": KEY}, "token")
 
     assert response.status_code == 503
     assert response.json()["detail"].startswith("the database is unavailable")

@@ -23,6 +23,7 @@ from tests.builders import (
     STATION_DEFINITION,
     make_definition,
     make_monitoring_file,
+    post_trigger,
     put_object,
     seed_daily_runs,
 )
@@ -296,7 +297,7 @@ def test_the_trigger_process_file_and_runs_answers_carry_the_trend(watched, clie
     put_object(KEY)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}
     body = {"bucket": BUCKET, "key": KEY}
-    answer = client.post("/api/trigger-ingestion/", body, content_type="application/json", **auth)
+    answer = post_trigger(client, body, TOKEN)
     [result] = answer.json()["results"]
     # Without an event time the object's LastModified (now) is its arrival: late too.
     assert result["metrics"]["trend"]["anomalies"] == ["row_count", "arrival"]
